@@ -1,0 +1,202 @@
+"""What every agent shares: a prompt template, an output type, validation with retries, and best-of-N sampling.
+
+An agent call is an `AgentTask`: the prompt (few-shot examples followed by the case to answer, ending in a cue),
+the JSON schema the backend constrains the answer to, and `parse`, which turns the JSON object into the typed
+document or raises ValueError / pydantic.ValidationError. An invalid answer is asked again, up to `ATTEMPTS`
+times in all, with the validation error written into the prompt; each of `candidates` samples runs that loop
+and the best valid one by `score` is kept.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from personavlog.agents.text import shingles
+from personavlog.errors import StageError
+from personavlog.llm.base import LLMClient, LLMOutputError, LLMUsage
+
+T = TypeVar("T")
+
+ATTEMPTS = 3
+"""One answer plus two retries that quote the validation error."""
+
+
+class AgentCall(BaseModel):
+    """One request to the LLM, as recorded in the manifest."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    agent: str
+    salt: int = 0
+    """Which of the agent's calls (e.g. the shot index) this is."""
+    candidate: int
+    attempt: int
+    seed: int
+    backend: str = ""
+    model: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+    valid: bool
+    """The answer was a valid document (it may still have been asked for again after a review)."""
+    error: str = ""
+
+
+class AgentCallLog(BaseModel):
+    """Every LLM call the agents made; pass one to the writers and store `model_dump()` in the manifest."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    calls: list[AgentCall] = Field(default_factory=list)
+
+    def usage(self, agent: str | None = None) -> LLMUsage:
+        """Summed token counts, of one agent or of all."""
+        chosen = [c for c in self.calls if agent is None or c.agent == agent]
+        return LLMUsage(prompt_tokens=sum(c.prompt_tokens for c in chosen),
+                        completion_tokens=sum(c.completion_tokens for c in chosen))
+
+    def by_agent(self) -> dict[str, LLMUsage]:
+        return {name: self.usage(name) for name in dict.fromkeys(c.agent for c in self.calls)}
+
+
+@dataclass
+class AgentTask(Generic[T]):
+    agent: str
+    """Stage name: used in seeds, in the call log and in StageError."""
+    prompt: str
+    """Everything before the cue: instructions, few-shot examples and the case to answer."""
+    cue: str
+    """The last line the model continues, e.g. "Plan:"; errors from a previous answer go just above it."""
+    schema: dict[str, Any]
+    parse: Callable[[dict[str, Any]], T]
+    score: Callable[[T], float] = field(default=lambda _doc: 0.0)
+    temperature: float = 0.7
+    max_tokens: int = 512
+    images: list[Path] | None = None
+    review: Callable[[T], str | None] = field(default=lambda _doc: None)
+    """Quality objections to a valid document ("the story never mentions Tokyo"); they trigger a retry."""
+    good_enough: float = math.inf
+    """A candidate scoring this much ends the sampling early (the rest would only cost time)."""
+
+
+def agent_seed(seed: int, agent: str, salt: int = 0) -> int:
+    """A per-agent seed: stable across runs and Python versions, different for each agent (and each `salt`)."""
+    return (seed * 1_000_003 + zlib.crc32(f"{agent}/{salt}".encode())) & 0x7FFFFFFF
+
+
+def load_template(name: str) -> Template:
+    text = resources.files("personavlog.agents").joinpath("prompts", name).read_text(encoding="utf-8")
+    return Template(text)
+
+
+def render(name: str, **values: object) -> str:
+    """Fill a prompt template; `$name` placeholders, so JSON braces in few-shot examples need no escaping."""
+    return load_template(name).substitute({key: str(value) for key, value in values.items()})
+
+
+@lru_cache(maxsize=32)
+def _template_shingles(name: str) -> frozenset[tuple[str, ...]]:
+    return frozenset(shingles(load_template(name).template))
+
+
+def example_shingles(name: str, theme: str) -> set[tuple[str, ...]]:
+    """Six-word runs of a template's few-shot examples, less those the theme itself brings."""
+    return set(_template_shingles(name)) - shingles(theme)
+
+
+def notes_block(feedback: Sequence[str]) -> str:
+    """Feedback from critics or the user, as instruction lines the model is shown just before it answers."""
+    notes = [" ".join(str(item).split()) for item in feedback]
+    return "".join(f"Note: {note}\n" for note in notes if note)
+
+
+def describe_error(exc: Exception) -> str:
+    """One line a small model can act on."""
+    if isinstance(exc, ValidationError):
+        parts = []
+        for error in exc.errors()[:3]:
+            where = ".".join(str(p) for p in error["loc"])
+            parts.append(f"{where}: {error['msg']}" if where else str(error["msg"]))
+        return "; ".join(parts)
+    return " ".join(str(exc).split())
+
+
+def run_agent(llm: LLMClient, task: AgentTask[T], *, seed: int, candidates: int = 1,
+              log: AgentCallLog | None = None, salt: int = 0) -> T:
+    """Sample `candidates` valid documents (each with up to ATTEMPTS tries) and return the best by `task.score`.
+
+    `seed` is the request's seed; `salt` tells apart several calls of one agent (e.g. one per shot).
+    """
+    base_seed = agent_seed(seed, task.agent, salt)
+    best: tuple[float, T] | None = None
+    errors: list[str] = []
+    for candidate in range(max(1, candidates)):
+        document = _sample(llm, task, base_seed, candidate, salt, log, errors)
+        if document is None:
+            continue
+        score = task.score(document)
+        if best is None or score > best[0]:
+            best = (score, document)
+        if best[0] >= task.good_enough:
+            break
+    if best is None:
+        raise StageError(task.agent, f"no valid answer after {ATTEMPTS} tries: {errors[-1] if errors else 'none'}")
+    return best[1]
+
+
+def _sample(llm: LLMClient, task: AgentTask[T], base_seed: int, candidate: int, salt: int,
+            log: AgentCallLog | None, errors: list[str]) -> T | None:
+    """One candidate: ask, validate, and ask again with the error until valid or out of attempts.
+
+    A document that is valid but that `task.review` objects to is asked for again too; when the attempts run out
+    it is still used (the review is about quality, validation about correctness).
+    """
+    retry_notes = ""
+    reviewed: T | None = None
+    for attempt in range(ATTEMPTS):
+        call_seed = (base_seed + 7919 * candidate + 104_729 * attempt) & 0x7FFFFFFF
+        record = AgentCall(agent=task.agent, salt=salt, candidate=candidate, attempt=attempt, seed=call_seed,
+                           valid=False)
+        try:
+            result = llm.complete_json(f"{task.prompt}{retry_notes}{task.cue}", task.schema, seed=call_seed,
+                                       temperature=task.temperature, max_tokens=task.max_tokens, images=task.images)
+            record.backend, record.model = result.backend, result.model
+            record.prompt_tokens = result.usage.prompt_tokens
+            record.completion_tokens = result.usage.completion_tokens
+            record.seconds = round(result.seconds, 3)
+            document = task.parse(result.parsed)
+        except (LLMOutputError, ValidationError, ValueError) as exc:
+            if isinstance(exc, LLMOutputError):
+                record.prompt_tokens = exc.usage.prompt_tokens
+                record.completion_tokens = exc.usage.completion_tokens
+            record.error = describe_error(exc)
+            errors.append(record.error)
+            _append(log, record)
+            retry_notes = f"Your previous answer was invalid: {record.error}. Answer again, correctly.\n"
+            continue
+        record.valid = True
+        note = task.review(document)
+        if note and attempt + 1 < ATTEMPTS:
+            record.error = f"review: {note}"
+            _append(log, record)
+            reviewed = document
+            retry_notes = f"Your previous answer was invalid: {note}. Answer again, correctly.\n"
+            continue
+        _append(log, record)
+        return document
+    return reviewed
+
+
+def _append(log: AgentCallLog | None, record: AgentCall) -> None:
+    if log is not None:
+        log.calls.append(record)

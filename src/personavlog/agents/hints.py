@@ -1,0 +1,108 @@
+"""What a theme already says about the closed-vocabulary fields (a rainy theme rains, a night market is at night).
+
+The storyboard agent narrows its grammar's enums to these values, so a small model cannot film a
+"rainy afternoon" in the snow at dawn.
+"""
+
+from __future__ import annotations
+
+from personavlog.agents.text import words
+from personavlog.schema import LocationKind, TimeOfDay, Weather
+
+_WEATHER: dict[str, tuple[Weather, ...]] = {
+    "rain": (Weather.RAIN, Weather.CLOUDS),
+    "storm": (Weather.RAIN, Weather.WIND),
+    "drizzl": (Weather.RAIN, Weather.CLOUDS),
+    "snow": (Weather.SNOW, Weather.CLOUDS),
+    "ski": (Weather.SNOW, Weather.CLEAR),
+    "skiing": (Weather.SNOW, Weather.CLEAR),
+    "winter": (Weather.SNOW, Weather.CLOUDS, Weather.CLEAR),
+    "fog": (Weather.FOG,),
+    "foggy": (Weather.FOG,),
+    "mist": (Weather.FOG, Weather.CLOUDS),
+    "wind": (Weather.WIND, Weather.CLOUDS),
+    "sunny": (Weather.CLEAR,),
+    "summer": (Weather.CLEAR,),
+    "desert": (Weather.CLEAR, Weather.WIND),
+}
+_TIME: dict[str, tuple[TimeOfDay, ...]] = {
+    "night": (TimeOfDay.NIGHT, TimeOfDay.DUSK),
+    "midnight": (TimeOfDay.NIGHT,),
+    "evening": (TimeOfDay.DUSK, TimeOfDay.NIGHT),
+    "dusk": (TimeOfDay.DUSK,),
+    "sunset": (TimeOfDay.GOLDEN_HOUR, TimeOfDay.DUSK),
+    "dawn": (TimeOfDay.DAWN,),
+    "sunrise": (TimeOfDay.DAWN, TimeOfDay.GOLDEN_HOUR),
+    "morning": (TimeOfDay.DAWN, TimeOfDay.DAY),
+    "afternoon": (TimeOfDay.DAY, TimeOfDay.GOLDEN_HOUR),
+    "noon": (TimeOfDay.DAY,),
+}
+_PLACE: dict[str, tuple[LocationKind, ...]] = {
+    "cafe": (LocationKind.CAFE, LocationKind.CITY_STREET),
+    "coffee": (LocationKind.CAFE, LocationKind.CITY_STREET),
+    "restaurant": (LocationKind.CAFE, LocationKind.CITY_STREET),
+    "beach": (LocationKind.BEACH,),
+    "sea": (LocationKind.BEACH,),
+    "harbour": (LocationKind.BEACH, LocationKind.CITY_STREET),
+    "harbor": (LocationKind.BEACH, LocationKind.CITY_STREET),
+    "surf": (LocationKind.BEACH,),
+    "surfing": (LocationKind.BEACH,),
+    "ski": (LocationKind.MOUNTAINS, LocationKind.SNOWY_VILLAGE),
+    "skiing": (LocationKind.MOUNTAINS, LocationKind.SNOWY_VILLAGE),
+    "mountain": (LocationKind.MOUNTAINS, LocationKind.FOREST),
+    "hike": (LocationKind.MOUNTAINS, LocationKind.FOREST),
+    "hiking": (LocationKind.MOUNTAINS, LocationKind.FOREST),
+    "forest": (LocationKind.FOREST,),
+    "woods": (LocationKind.FOREST,),
+    "lake": (LocationKind.LAKE, LocationKind.FOREST),
+    "desert": (LocationKind.DESERT,),
+    "village": (LocationKind.SNOWY_VILLAGE, LocationKind.CITY_STREET),
+    "market": (LocationKind.NIGHT_MARKET, LocationKind.CITY_STREET),
+    "train": (LocationKind.TRANSIT, LocationKind.CITY_STREET),
+    "subway": (LocationKind.TRANSIT, LocationKind.CITY_STREET),
+    "airport": (LocationKind.TRANSIT,),
+    "bus": (LocationKind.TRANSIT, LocationKind.CITY_STREET),
+    "commute": (LocationKind.TRANSIT, LocationKind.CITY_STREET, LocationKind.OFFICE),
+    "park": (LocationKind.PARK,),
+    "garden": (LocationKind.PARK, LocationKind.HOME),
+    "office": (LocationKind.OFFICE, LocationKind.CITY_STREET),
+    "job": (LocationKind.OFFICE, LocationKind.CITY_STREET, LocationKind.TRANSIT),
+    "work": (LocationKind.OFFICE, LocationKind.CITY_STREET, LocationKind.TRANSIT),
+    "kitchen": (LocationKind.HOME,),
+    "home": (LocationKind.HOME,),
+    "cooking": (LocationKind.HOME, LocationKind.NIGHT_MARKET),
+    "concert": (LocationKind.STAGE, LocationKind.CITY_STREET),
+    "festival": (LocationKind.STAGE, LocationKind.CITY_STREET, LocationKind.NIGHT_MARKET),
+    "city": (LocationKind.CITY_STREET, LocationKind.CAFE, LocationKind.TRANSIT),
+    "street": (LocationKind.CITY_STREET,),
+}
+
+
+_SUFFIXES = ("", "s", "es", "y", "ed", "er", "ers", "side")
+
+
+def _hit(word: str, key: str) -> bool:
+    if len(key) >= 5:
+        return word.startswith(key)
+    return any(word == key + suffix for suffix in _SUFFIXES)
+
+
+def _matches(theme: str, table: dict[str, tuple]) -> list:
+    theme_words = [w.lower().replace("é", "e") for w in words(theme)]
+    found: list = []
+    for key, values in table.items():
+        if any(_hit(word, key) for word in theme_words):
+            found.extend(v for v in values if v not in found)
+    return found
+
+
+def allowed_weather(theme: str) -> list[Weather]:
+    return _matches(theme, _WEATHER) or list(Weather)
+
+
+def allowed_times(theme: str) -> list[TimeOfDay]:
+    return _matches(theme, _TIME) or list(TimeOfDay)
+
+
+def allowed_places(theme: str) -> list[LocationKind]:
+    return _matches(theme, _PLACE) or list(LocationKind)

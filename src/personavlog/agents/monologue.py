@@ -1,0 +1,101 @@
+"""The monologue agent: one first-person, present-tense inner-monologue line per shot, sized to the shot.
+
+A line's word budget is the shot's duration times WORDS_PER_SECOND, within BUDGET_TOLERANCE either way. The
+grammar bounds the length in characters; a line that is still too long is cut at a sentence boundary, one
+that is too short is asked for again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from personavlog.agents.base import AgentCallLog, AgentTask, example_shingles, notes_block, render, run_agent
+from personavlog.agents.text import (
+    clean_text,
+    complete_sentences,
+    copies_from,
+    keyword_coverage,
+    keywords,
+    normalised,
+    shingles,
+    trim_to_words,
+    word_count,
+)
+from personavlog.llm.base import LLMClient
+from personavlog.schema import MonologueLine, PersonaProfile, Story, Storyboard, VlogRequest
+
+AGENT = "monologue"
+WORDS_PER_SECOND = 2.5
+BUDGET_TOLERANCE = 0.25
+FIRST_LINE = "nothing yet"
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'll|i'd|me|my|mine|myself|we|us|our)\b", re.IGNORECASE)
+
+
+def word_budget(duration_s: float) -> tuple[int, int, int]:
+    """(target, lowest, highest) word counts for a line spoken over `duration_s` seconds."""
+    target = max(3, round(duration_s * WORDS_PER_SECOND))
+    low = max(2, int(target * (1 - BUDGET_TOLERANCE) + 0.999))
+    high = max(low, int(target * (1 + BUDGET_TOLERANCE)))
+    return target, low, high
+
+
+def line_schema(low: int, high: int) -> dict[str, Any]:
+    # ~4.5 characters per word at the low end, ~7 at the high end; the word count is checked after parsing.
+    return {
+        "type": "object",
+        "properties": {"line": {"type": "string", "minLength": int(low * 4.5), "maxLength": int(high * 7) + 10}},
+        "required": ["line"],
+        "additionalProperties": False,
+    }
+
+
+def parse_line(data: dict[str, Any], low: int, high: int, earlier: Sequence[str],
+               examples: set[tuple[str, ...]]) -> str:
+    text = complete_sentences(clean_text(str(data.get("line", ""))), max_sentences=4)
+    if word_count(text) > high:
+        text = trim_to_words(text, high)
+    count = word_count(text)
+    if count < low:
+        raise ValueError(f"the line has {count} words; it needs {low} to {high} words")
+    if not _FIRST_PERSON.search(text) and count > 6:
+        raise ValueError("the line must be the person's own thought, in the first person (I, me, my)")
+    key = normalised(text)
+    for index, line in enumerate(earlier, 1):
+        if normalised(line) == key or not shingles(line, 5).isdisjoint(shingles(text, 5)):
+            raise ValueError(f"the line repeats line {index}; say something new")
+    if copies_from(text, examples):
+        raise ValueError("the line copies an example; think about this moment")
+    return text
+
+
+def write_monologue(llm: LLMClient, request: VlogRequest, persona: PersonaProfile, story: Story,
+                    storyboard: Storyboard, feedback: Sequence[str], *, candidates: int = 1,
+                    log: AgentCallLog | None = None) -> list[MonologueLine]:
+    """One line per shot, in order, each within its word budget and different from the others."""
+    del persona  # the monologue is the narrator's voice; their look does not change what they think
+    examples = example_shingles("monologue.txt", request.theme)
+    notes = notes_block(feedback)
+    theme_keys = keywords(request.theme)
+    lines: list[str] = []
+    count = len(storyboard.shots)
+    for index, shot in enumerate(storyboard.shots):
+        beat = story.beats[index * len(story.beats) // count]
+        target, low, high = word_budget(shot.duration_s)
+        earlier = list(lines)
+        task = AgentTask(
+            agent=AGENT,
+            prompt=render("monologue.txt", theme=request.theme, beat=beat, moment=f"{shot.action} ({shot.mood})",
+                          before=lines[-1] if lines else FIRST_LINE, notes=notes),
+            cue=f"Words: {target}\nLine:",
+            schema=line_schema(low, high),
+            parse=lambda data, low=low, high=high, earlier=earlier: parse_line(data, low, high, earlier, examples),
+            score=lambda text, target=target: keyword_coverage(theme_keys, text) * 0.5
+            + 1.0 - abs(word_count(text) - target) / target,
+            max_tokens=int(high * 2.2) + 20,
+            temperature=0.7,
+            good_enough=1.3,
+        )
+        lines.append(run_agent(llm, task, seed=request.seed, candidates=candidates, log=log, salt=index))
+    return [MonologueLine(shot_id=shot.id, text=text) for shot, text in zip(storyboard.shots, lines, strict=True)]

@@ -1,0 +1,125 @@
+"""The music agent: a music brief (genre, mood, tempo, key, instruments) and an energy curve across the shots.
+
+The model chooses the brief; the energy per shot follows the shots' moods and the story's arc (it rises
+towards the last third and settles at the end), so it always has one value per shot.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any, get_args
+
+from personavlog.agents.base import AgentCallLog, AgentTask, load_template, notes_block, render, run_agent
+from personavlog.agents.text import clean_text, word_count
+from personavlog.llm.base import LLMClient
+from personavlog.schema import Mood, MusicBrief, Story, Storyboard, VlogRequest
+
+AGENT = "music"
+INSTRUMENTS = (
+    "piano", "electric piano", "acoustic guitar", "electric guitar", "strings", "cello", "violin", "flute",
+    "synth pad", "bass", "drums", "marimba", "harp", "choir", "brass",
+)
+KEYS = get_args(MusicBrief.model_fields["key"].annotation)
+TEMPI = tuple(range(56, 172, 4))
+MOOD_ENERGY = {
+    Mood.CALM: 0.3, Mood.MELANCHOLIC: 0.25, Mood.NOSTALGIC: 0.35, Mood.ROMANTIC: 0.4, Mood.HOPEFUL: 0.55,
+    Mood.PLAYFUL: 0.65, Mood.JOYFUL: 0.7, Mood.TENSE: 0.75, Mood.ENERGETIC: 0.9,
+}
+# Tempo ranges that fit each overall mood.
+MOOD_BPM = {
+    Mood.CALM: (56, 104), Mood.MELANCHOLIC: (56, 100), Mood.NOSTALGIC: (60, 108), Mood.ROMANTIC: (56, 112),
+    Mood.HOPEFUL: (72, 140), Mood.PLAYFUL: (84, 150), Mood.JOYFUL: (84, 150), Mood.TENSE: (80, 170),
+    Mood.ENERGETIC: (100, 170),
+}
+
+BRIEF_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "genre": {"type": "string", "minLength": 3, "maxLength": 40},
+        "mood": {"type": "string", "enum": [str(m) for m in Mood]},
+        "bpm": {"type": "integer", "enum": list(TEMPI)},
+        "key": {"type": "string", "enum": list(KEYS)},
+        "mode": {"type": "string", "enum": ["major", "minor"]},
+        "instruments": {"type": "array", "items": {"type": "string", "enum": list(INSTRUMENTS)},
+                        "minItems": 2, "maxItems": 4},
+    },
+    "required": ["genre", "mood", "bpm", "key", "mode", "instruments"],
+    "additionalProperties": False,
+}
+
+
+def energy_curve(storyboard: Storyboard) -> list[float]:
+    """0..1 per shot: the shot's mood, lifted a little towards the climax (about two thirds in)."""
+    count = len(storyboard.shots)
+    curve = []
+    for index, shot in enumerate(storyboard.shots):
+        position = index / max(1, count - 1)
+        arc = 0.15 * (1 - abs(position - 0.67) / 0.67)
+        curve.append(round(min(1.0, max(0.05, MOOD_ENERGY[shot.mood] + arc)), 3))
+    return curve
+
+
+def parse_brief(data: dict[str, Any], energy: list[float]) -> MusicBrief:
+    instruments = list(dict.fromkeys(str(i) for i in data.get("instruments", [])))
+    brief = MusicBrief.model_validate({
+        "genre": clean_text(str(data.get("genre", ""))).lower().rstrip("."),
+        "mood": data.get("mood"),
+        "bpm": data.get("bpm"),
+        "key": data.get("key"),
+        "mode": data.get("mode"),
+        "instruments": instruments,
+        "energy": energy,
+    })
+    unknown = [i for i in brief.instruments if i not in INSTRUMENTS]
+    if unknown:
+        raise ValueError(f"unknown instruments {unknown}; choose from {', '.join(INSTRUMENTS)}")
+    if len(brief.instruments) < 2:
+        raise ValueError("name at least two different instruments")
+    if not 1 <= word_count(brief.genre) <= 5 or ":" in brief.genre:
+        raise ValueError("genre must be a short name of a music genre, one to five words")
+    low, high = MOOD_BPM[brief.mood]
+    if not low <= brief.bpm <= high:
+        raise ValueError(f"a {brief.mood} brief needs a tempo from {low} to {high} bpm, not {brief.bpm}")
+    return brief
+
+
+EXAMPLE_GENRES = frozenset(re.findall(r'"genre": "([^"]+)"', load_template("music.txt").template))
+
+
+def review_brief(brief: MusicBrief) -> str | None:
+    if brief.genre in EXAMPLE_GENRES:
+        return f"{brief.genre} is an example's genre; choose a genre for this theme"
+    return None
+
+
+def score_brief(brief: MusicBrief, moods: Sequence[Mood]) -> float:
+    """The brief's mood should be the shots' main mood (or at least one of them)."""
+    counts = Counter(moods)
+    if brief.mood == counts.most_common(1)[0][0]:
+        return 1.0
+    return 0.5 if brief.mood in counts else 0.0
+
+
+def write_music_brief(llm: LLMClient, request: VlogRequest, story: Story, storyboard: Storyboard,
+                      feedback: Sequence[str], *, candidates: int = 1,
+                      log: AgentCallLog | None = None) -> MusicBrief:
+    """A brief for the whole vlog; `energy` has one value per shot of `storyboard`, in order."""
+    del story  # the shots' moods carry the story's arc
+    moods = [shot.mood for shot in storyboard.shots]
+    energy = energy_curve(storyboard)
+    task = AgentTask(
+        agent=AGENT,
+        prompt=render("music.txt", theme=request.theme, style=request.style,
+                      moods=", ".join(str(m) for m in moods), notes=notes_block(feedback)),
+        cue="Brief:",
+        schema=BRIEF_SCHEMA,
+        parse=lambda data: parse_brief(data, energy),
+        score=lambda brief: score_brief(brief, moods),
+        review=review_brief,
+        max_tokens=90,
+        temperature=0.6,
+        good_enough=1.0,
+    )
+    return run_agent(llm, task, seed=request.seed, candidates=candidates, log=log)

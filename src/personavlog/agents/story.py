@@ -1,0 +1,118 @@
+"""The story agent: a title, a logline and a few beats (beginning, turn, ending) about the theme."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from personavlog.agents.base import AgentCallLog, AgentTask, example_shingles, notes_block, render, run_agent
+from personavlog.agents.text import (
+    clean_text,
+    complete_sentences,
+    copies_from,
+    keyword_coverage,
+    keywords,
+    normalised,
+    similarity,
+    word_count,
+)
+from personavlog.llm.base import LLMClient
+from personavlog.schema import PersonaProfile, Story, VlogRequest
+
+AGENT = "story"
+
+
+def beat_count(duration_s: float) -> int:
+    """Longer vlogs tell a few more beats: 3 up to 20 s, 4 up to 45 s, 5 up to 90 s, then 6."""
+    for limit, beats in ((20, 3), (45, 4), (90, 5)):
+        if duration_s <= limit:
+            return beats
+    return 6
+
+
+# The parts of a story of each length; their names in the schema tell the model what each sentence is for.
+PARTS: dict[int, tuple[str, ...]] = {
+    3: ("opening", "turn", "ending"),
+    4: ("opening", "moment", "turn", "ending"),
+    5: ("opening", "moment", "turn", "climax", "ending"),
+    6: ("opening", "moment", "detail", "turn", "climax", "ending"),
+}
+
+
+def story_schema(beats: int) -> dict[str, Any]:
+    sentence = {"type": "string", "minLength": 10, "maxLength": 120}
+    properties: dict[str, Any] = {
+        # Not part of the Story: writing the place down first keeps a small model inside the theme.
+        "place": {"type": "string", "minLength": 5, "maxLength": 70},
+        "title": {"type": "string", "minLength": 3, "maxLength": 60},
+        "logline": {"type": "string", "minLength": 10, "maxLength": 180},
+    }
+    properties.update({part: sentence for part in PARTS[beats]})
+    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+
+
+def parse_story(data: dict[str, Any], beats: int, examples: set[tuple[str, ...]] | None = None) -> Story:
+    story = Story.model_validate({
+        "title": clean_text(str(data.get("title", ""))).rstrip("."),
+        "logline": complete_sentences(clean_text(str(data.get("logline", ""))), 2),
+        "beats": [complete_sentences(clean_text(str(data.get(part, ""))), 1) for part in PARTS[beats]],
+    })
+    seen: set[str] = set()
+    for index, beat in enumerate(story.beats, 1):
+        if word_count(beat) < 4:
+            raise ValueError(f"{PARTS[beats][index - 1]} is too short; write a full sentence")
+        key = normalised(beat)
+        if key in seen:
+            raise ValueError(f"{PARTS[beats][index - 1]} repeats an earlier sentence; move the story on")
+        seen.add(key)
+        if ":" in beat and any(tag in beat for tag in ("Theme:", "Style:", "Beats:", "Story:")):
+            raise ValueError(f"{PARTS[beats][index - 1]} is not a sentence of the story")
+        if examples and copies_from(beat, examples):
+            raise ValueError(f"{PARTS[beats][index - 1]} copies an example story; write about the theme")
+    return story
+
+
+def review_story(story: Story, theme: str) -> str | None:
+    """Quality objections: a story that wanders off its theme, or says the same thing twice."""
+    for index, beat in enumerate(story.beats):
+        for other in story.beats[:index]:
+            if similarity(beat, other) >= 0.6:
+                return f"two sentences say almost the same thing ({beat!r}); every sentence must move the story on"
+    keys = keywords(theme)
+    whole = " ".join([story.title, story.logline, *story.beats])
+    missing = [k for k in keys if keyword_coverage([k], whole) == 0]
+    if keys and len(missing) > len(keys) / 2:
+        return f"the story must be about {theme}; it never mentions {', '.join(missing)}"
+    on_theme = sum(1 for beat in story.beats if keyword_coverage(keys, beat) > 0)
+    if keys and on_theme * 2 < len(story.beats):
+        return f"most sentences wander off the theme; keep every sentence in {theme}"
+    return None
+
+
+def score_story(story: Story, theme: str) -> float:
+    """Theme words in the whole story, plus the share of beats that touch the theme at all."""
+    keys = keywords(theme)
+    whole = keyword_coverage(keys, " ".join([story.title, story.logline, *story.beats]))
+    per_beat = sum(1 for b in story.beats if keyword_coverage(keys, b) > 0) / len(story.beats)
+    return whole + per_beat
+
+
+def write_story(llm: LLMClient, request: VlogRequest, persona: PersonaProfile, feedback: Sequence[str], *,
+                candidates: int = 1, log: AgentCallLog | None = None) -> Story:
+    """A story about `request.theme` in `request.style`, with the persona as its first-person narrator."""
+    del persona  # the narrator is "I"; the persona's look matters to the visuals, not to the plot
+    beats = beat_count(request.duration_s)
+    prompt = render("story.txt", theme=request.theme, style=request.style, notes=notes_block(feedback))
+    task = AgentTask(
+        agent=AGENT,
+        prompt=prompt,
+        cue="Story:",
+        schema=story_schema(beats),
+        parse=lambda data: parse_story(data, beats, example_shingles("story.txt", request.theme)),
+        score=lambda story: score_story(story, request.theme),
+        review=lambda story: review_story(story, request.theme),
+        max_tokens=60 + 50 * beats,
+        good_enough=2.0,
+        temperature=0.7,
+    )
+    return run_agent(llm, task, seed=request.seed, candidates=candidates, log=log)

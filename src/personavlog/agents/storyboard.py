@@ -1,0 +1,242 @@
+"""The storyboard agent: one shot per few seconds, each filming one story beat in a place of the theme.
+
+Shots are asked for one at a time (the few-shot prefix stays cached, so each call only reads the new lines),
+with the grammar's enums narrowed to what the theme implies. Durations and camera variety are settled
+deterministically after the model answers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from personavlog.agents.base import AgentCallLog, AgentTask, example_shingles, notes_block, render, run_agent
+from personavlog.agents.hints import allowed_places, allowed_times, allowed_weather
+from personavlog.agents.story import PARTS
+from personavlog.agents.text import (
+    clean_text,
+    copies_from,
+    keyword_coverage,
+    keywords,
+    normalised,
+    similarity,
+    tidy_phrase,
+    word_count,
+)
+from personavlog.llm.base import LLMClient
+from personavlog.schema import (
+    CameraMove,
+    Framing,
+    LocationKind,
+    Mood,
+    PersonaProfile,
+    Shot,
+    Story,
+    Storyboard,
+    TimeOfDay,
+    VlogRequest,
+    Weather,
+)
+
+AGENT = "storyboard"
+SECONDS_PER_SHOT = 6.0
+MIN_SHOT_S = 3.0
+MIN_SHOTS, MAX_SHOTS = 3, 24
+FIRST_SHOT = "nothing, this is the first shot"
+
+
+class ShotDraft(BaseModel):
+    """A shot as the model writes it: no id or duration yet."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    location: str = Field(min_length=3)
+    location_kind: LocationKind
+    time_of_day: TimeOfDay
+    weather: Weather
+    action: str = Field(min_length=3)
+    camera: CameraMove
+    framing: Framing
+    mood: Mood
+
+
+def shot_count(duration_s: float) -> int:
+    """About one shot per 6 s, at least 3 and at most 24 (never so many that a shot is shorter than 3 s)."""
+    count = round(duration_s / SECONDS_PER_SHOT)
+    return max(MIN_SHOTS, min(MAX_SHOTS, count, int(duration_s // MIN_SHOT_S)))
+
+
+# Moods that fit each part of a story (see story.PARTS): an opening is rarely tense, a turn rarely calm.
+_MOODS_FOR_PART: dict[str, tuple[Mood, ...]] = {
+    "opening": (Mood.CALM, Mood.HOPEFUL, Mood.JOYFUL, Mood.NOSTALGIC, Mood.PLAYFUL, Mood.ROMANTIC, Mood.ENERGETIC),
+    "turn": (Mood.TENSE, Mood.ENERGETIC, Mood.PLAYFUL, Mood.MELANCHOLIC, Mood.JOYFUL, Mood.ROMANTIC, Mood.HOPEFUL),
+    "climax": (Mood.ENERGETIC, Mood.TENSE, Mood.JOYFUL, Mood.PLAYFUL, Mood.ROMANTIC, Mood.HOPEFUL),
+    "ending": (Mood.JOYFUL, Mood.HOPEFUL, Mood.CALM, Mood.NOSTALGIC, Mood.ROMANTIC, Mood.MELANCHOLIC),
+}
+
+
+def story_part(story: Story, beat_index: int) -> str:
+    parts = PARTS.get(len(story.beats))
+    if parts:
+        return parts[beat_index]
+    position = beat_index / max(1, len(story.beats) - 1)
+    return "opening" if position == 0 else "ending" if position == 1 else "turn" if position >= 0.5 else "moment"
+
+
+def shot_schema(theme: str, part: str = "moment") -> dict[str, Any]:
+    def enum(values: Sequence[str]) -> dict[str, Any]:
+        return {"type": "string", "enum": [str(v) for v in values]}
+
+    properties = {
+        "location": {"type": "string", "minLength": 8, "maxLength": 70},
+        "location_kind": enum(allowed_places(theme)),
+        "time_of_day": enum(allowed_times(theme)),
+        "weather": enum(allowed_weather(theme)),
+        "action": {"type": "string", "minLength": 8, "maxLength": 90},
+        "camera": enum(list(CameraMove)),
+        "framing": enum(list(Framing)),
+        "mood": enum(_MOODS_FOR_PART.get(part, tuple(Mood))),
+    }
+    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+
+
+_LEAKS = re.compile(r"[{}\[\]]|\b(?:shot|camera|framing|pan_?left|pan_?right|push_?in|pull_?out|tilt_?up|tilt_?down|"
+                    r"handheld|orbit|close_?up|location_kind|time_of_day)\b", re.IGNORECASE)
+_SUBJECT = re.compile(r"^(?:the (?:person|protagonist|narrator|vlogger)|he|she|they)\s+", re.IGNORECASE)
+
+
+def parse_shot(data: dict[str, Any], previous: ShotDraft | None, examples: set[tuple[str, ...]]) -> ShotDraft:
+    values = dict(data)
+    values["location"] = tidy_phrase(_LEAKS.split(clean_text(str(values.get("location", ""))))[0], 10)
+    action = tidy_phrase(_LEAKS.split(_SUBJECT.sub("", clean_text(str(values.get("action", "")))))[0], 14)
+    values["action"] = action[:1].lower() + action[1:]
+    draft = ShotDraft.model_validate(values)
+    first = draft.action.split()[0].lower()
+    if first in {"i", "we", "my", "our", "you"}:
+        raise ValueError("action must be in the third person and start with a verb, like 'walks along the quay'")
+    if word_count(draft.action) < 3:
+        raise ValueError("action is too short; say what the person does and where")
+    if word_count(draft.location) < 2:
+        raise ValueError("location is too vague; name the exact place")
+    if previous is not None and normalised(draft.action) == normalised(previous.action):
+        raise ValueError("action repeats the shot before; show the next moment")
+    for name in ("location", "action"):
+        if copies_from(getattr(draft, name), examples):
+            raise ValueError(f"{name} copies an example; describe this theme's own place and action")
+    return draft
+
+
+def review_shot(draft: ShotDraft, theme: str, beat: str, previous: ShotDraft | None) -> str | None:
+    """A shot should stay in the theme's world and film its beat."""
+    text = f"{draft.location} {draft.action}"
+    if keyword_coverage(keywords(theme), text) == 0 and keyword_coverage(keywords(beat), text) == 0:
+        return f"the shot must film this beat of {theme}: {beat}"
+    if previous is not None and similarity(draft.action, previous.action) >= 0.6:
+        return "the action is almost the same as the shot before; show the next moment"
+    return None
+
+
+def score_shot(draft: ShotDraft, theme: str, beat: str, previous: ShotDraft | None) -> float:
+    """Theme words in the place, beat words in the action, and a new camera move."""
+    score = keyword_coverage(keywords(theme), f"{draft.location} {draft.action}")
+    score += keyword_coverage(keywords(beat)[:6], draft.action)
+    if previous is None or draft.camera != previous.camera:
+        score += 0.5
+    return score
+
+
+# Moves that suit each framing, most natural first; used to repair repeated cameras.
+_CAMERAS_FOR: dict[Framing, tuple[CameraMove, ...]] = {
+    Framing.WIDE: (CameraMove.PAN_RIGHT, CameraMove.PULL_OUT, CameraMove.TILT_UP, CameraMove.PAN_LEFT,
+                   CameraMove.ORBIT, CameraMove.STATIC),
+    Framing.MEDIUM: (CameraMove.HANDHELD, CameraMove.PUSH_IN, CameraMove.ORBIT, CameraMove.PAN_LEFT,
+                     CameraMove.STATIC, CameraMove.TILT_DOWN),
+    Framing.CLOSE_UP: (CameraMove.PUSH_IN, CameraMove.STATIC, CameraMove.HANDHELD, CameraMove.TILT_DOWN,
+                       CameraMove.PULL_OUT),
+}
+_NEXT_FRAMING = {Framing.WIDE: Framing.MEDIUM, Framing.MEDIUM: Framing.CLOSE_UP, Framing.CLOSE_UP: Framing.WIDE}
+
+
+def vary_shots(drafts: list[ShotDraft]) -> list[ShotDraft]:
+    """No camera move twice in a row and no framing three times in a row; changes as little as possible."""
+    varied: list[ShotDraft] = []
+    for index, draft in enumerate(drafts):
+        framing = draft.framing
+        if index >= 2 and varied[-1].framing == varied[-2].framing == framing:
+            framing = _NEXT_FRAMING[framing]
+        camera = draft.camera
+        previous = varied[-1].camera if varied else None
+        if camera == previous:
+            following = drafts[index + 1].camera if index + 1 < len(drafts) else None
+            camera = next(c for c in (*_CAMERAS_FOR[framing], *CameraMove) if c not in (previous, following))
+        varied.append(draft.model_copy(update={"framing": framing, "camera": camera}))
+    return varied
+
+
+_FRAMING_WEIGHT = {Framing.WIDE: 1.2, Framing.MEDIUM: 1.0, Framing.CLOSE_UP: 0.85}
+_SLOW_MOODS = {Mood.CALM, Mood.NOSTALGIC, Mood.MELANCHOLIC, Mood.ROMANTIC}
+_FAST_MOODS = {Mood.ENERGETIC, Mood.TENSE, Mood.PLAYFUL}
+
+
+def shot_durations(drafts: Sequence[ShotDraft], total_s: float) -> list[float]:
+    """Split `total_s` over the shots: wide and calm shots linger, close and energetic ones are brisk.
+
+    Every shot gets at least MIN_SHOT_S; values are rounded to 1/100 s and sum exactly to `total_s`.
+    """
+    weights = []
+    for draft in drafts:
+        weight = _FRAMING_WEIGHT[draft.framing]
+        weight *= 1.1 if draft.mood in _SLOW_MOODS else 0.9 if draft.mood in _FAST_MOODS else 1.0
+        weights.append(weight)
+    fixed: dict[int, float] = {}
+    while True:
+        free = [i for i in range(len(weights)) if i not in fixed]
+        left = total_s - sum(fixed.values())
+        share = sum(weights[i] for i in free)
+        durations = {i: left * weights[i] / share for i in free}
+        short = [i for i, d in durations.items() if d < MIN_SHOT_S]
+        if not short:
+            break
+        fixed.update({i: MIN_SHOT_S for i in short})
+    durations.update(fixed)
+    rounded = [round(durations[i], 2) for i in range(len(weights))]
+    longest = max(range(len(rounded)), key=rounded.__getitem__)
+    rounded[longest] = round(total_s - sum(d for i, d in enumerate(rounded) if i != longest), 2)
+    return rounded
+
+
+def write_storyboard(llm: LLMClient, request: VlogRequest, persona: PersonaProfile, story: Story,
+                     feedback: Sequence[str], *, candidates: int = 1, log: AgentCallLog | None = None) -> Storyboard:
+    """Shots that film `story`'s beats in order; their durations sum to `request.duration_s`."""
+    del persona  # the person is the same in every shot; places and actions come from the theme and the story
+    count = shot_count(request.duration_s)
+    examples = example_shingles("storyboard.txt", request.theme)
+    notes = notes_block(feedback)
+    drafts: list[ShotDraft] = []
+    for index in range(count):
+        beat_index = index * len(story.beats) // count
+        beat = story.beats[beat_index]
+        schema = shot_schema(request.theme, story_part(story, beat_index))
+        previous = drafts[-1] if drafts else None
+        before = previous.location if previous else FIRST_SHOT
+        task = AgentTask(
+            agent=AGENT,
+            prompt=render("storyboard.txt", theme=request.theme, beat=beat, before=before, notes=notes),
+            cue="Shot:",
+            schema=schema,
+            parse=lambda data, previous=previous: parse_shot(data, previous, examples),
+            score=lambda draft, beat=beat, previous=previous: score_shot(draft, request.theme, beat, previous),
+            review=lambda draft, beat=beat, previous=previous: review_shot(draft, request.theme, beat, previous),
+            max_tokens=110,
+            temperature=0.6,
+            good_enough=2.0,
+        )
+        drafts.append(run_agent(llm, task, seed=request.seed, candidates=candidates, log=log, salt=index))
+    drafts = vary_shots(drafts)
+    durations = shot_durations(drafts, request.duration_s)
+    shots = [Shot(id=i + 1, duration_s=d, **draft.model_dump()) for i, (draft, d) in enumerate(zip(drafts, durations,
+                                                                                                   strict=True))]
+    return Storyboard(shots=shots)

@@ -1,0 +1,154 @@
+"""The visual agent: a keyframe prompt and a motion prompt per shot.
+
+The model adds what is in the frame besides the person (details) and what moves (motion); the prompts are
+then assembled so that the persona's description appears verbatim in every keyframe prompt.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from personavlog.agents.base import AgentCallLog, AgentTask, example_shingles, notes_block, render, run_agent
+from personavlog.agents.text import clean_text, copies_from, keyword_coverage, keywords, tidy_phrase, word_count
+from personavlog.llm.base import LLMClient
+from personavlog.schema import (
+    CameraMove,
+    Framing,
+    PersonaProfile,
+    Shot,
+    ShotVisual,
+    Storyboard,
+    TimeOfDay,
+    VlogRequest,
+    Weather,
+)
+
+AGENT = "visual"
+
+_STYLE_WORDS = {
+    "cinematic": "cinematic film still, dramatic lighting, shallow depth of field",
+    "watercolor": "watercolor painting, soft washes, visible paper texture",
+    "anime": "anime illustration, cel shading, clean line art",
+    "film 35mm": "35mm film photograph, film grain, natural colours",
+    "documentary": "documentary photograph, natural light, candid moment",
+}
+_DRAWN = ("watercolor", "anime", "cartoon", "illustration", "painting", "sketch", "comic", "pixel", "oil")
+_NEGATIVE = "blurry, low quality, deformed face, extra limbs, extra fingers, duplicate person, text, watermark, logo"
+_FRAMING_WORDS = {Framing.CLOSE_UP: "close-up", Framing.MEDIUM: "medium shot", Framing.WIDE: "wide shot"}
+_TIME_WORDS = {
+    TimeOfDay.DAWN: "at dawn, soft early light",
+    TimeOfDay.DAY: "in daylight",
+    TimeOfDay.GOLDEN_HOUR: "at golden hour, warm low sun",
+    TimeOfDay.DUSK: "at dusk, blue hour light",
+    TimeOfDay.NIGHT: "at night, lit by artificial lights",
+}
+_WEATHER_WORDS = {
+    Weather.CLEAR: "clear sky",
+    Weather.CLOUDS: "overcast sky",
+    Weather.RAIN: "rain falling, wet reflective surfaces",
+    Weather.SNOW: "snow falling, snow on the ground",
+    Weather.FOG: "thick fog, hazy air",
+    Weather.WIND: "strong wind, moving hair and clothes",
+}
+_CAMERA_WORDS = {
+    CameraMove.STATIC: "static camera",
+    CameraMove.PUSH_IN: "slow push in",
+    CameraMove.PULL_OUT: "slow pull out",
+    CameraMove.PAN_LEFT: "camera pans left",
+    CameraMove.PAN_RIGHT: "camera pans right",
+    CameraMove.TILT_UP: "camera tilts up",
+    CameraMove.TILT_DOWN: "camera tilts down",
+    CameraMove.HANDHELD: "handheld camera, slight shake",
+    CameraMove.ORBIT: "camera orbits around the subject",
+}
+_PEOPLE = re.compile(r"\b(?:woman|man|girl|boy|lady|guy|she|he|her|his|i|me|my|hair|wearing|dressed)\b",
+                     re.IGNORECASE)
+
+VISUAL_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "details": {"type": "string", "minLength": 10, "maxLength": 90},
+        "motion": {"type": "string", "minLength": 8, "maxLength": 90},
+    },
+    "required": ["details", "motion"],
+    "additionalProperties": False,
+}
+
+
+def style_words(style: str) -> str:
+    return _STYLE_WORDS.get(style, f"{style} style")
+
+
+def negative_prompt(style: str) -> str:
+    drawn = any(word in style for word in _DRAWN)
+    return f"{_NEGATIVE}, {'photo, photorealistic' if drawn else 'cartoon, illustration, 3d render'}"
+
+
+def _phrase(text: str) -> str:
+    """A fragment to embed in a comma-separated prompt."""
+    return clean_text(text).rstrip(".!?")
+
+
+def keyframe_prompt(persona: PersonaProfile, shot: Shot, details: str, style: str) -> str:
+    parts = [
+        f"{_FRAMING_WORDS[shot.framing]} of {persona.description}",
+        shot.action,
+        shot.location,
+        details,
+        _TIME_WORDS[shot.time_of_day],
+        _WEATHER_WORDS[shot.weather],
+        f"{shot.mood} mood",
+        style_words(style),
+    ]
+    return ", ".join(part for part in parts if part)
+
+
+def motion_prompt(shot: Shot, motion: str) -> str:
+    return f"{_CAMERA_WORDS[shot.camera]}, {motion}"
+
+
+def parse_visual(data: dict[str, Any], examples: set[tuple[str, ...]]) -> tuple[str, str]:
+    details = tidy_phrase(_phrase(str(data.get("details", ""))), 16)
+    motion = tidy_phrase(_phrase(str(data.get("motion", ""))), 14)
+    if word_count(details) < 3:
+        raise ValueError("details are too short; name a few things in the frame")
+    if word_count(motion) < 3:
+        raise ValueError("motion is too short; say what moves")
+    if _PEOPLE.search(details):
+        raise ValueError("details must describe the place and the light, not the person")
+    for name, text in (("details", details), ("motion", motion)):
+        if copies_from(text, examples):
+            raise ValueError(f"{name} copies an example; describe this shot")
+    return details, motion
+
+
+def write_visuals(llm: LLMClient, request: VlogRequest, persona: PersonaProfile, storyboard: Storyboard,
+                  feedback: Sequence[str], *, candidates: int = 1, log: AgentCallLog | None = None) -> list[ShotVisual]:
+    """One ShotVisual per shot, in order; every keyframe prompt contains `persona.description` verbatim."""
+    examples = example_shingles("visual.txt", request.theme)
+    notes = notes_block(feedback)
+    theme_keys = keywords(request.theme)
+    visuals = []
+    for index, shot in enumerate(storyboard.shots):
+        place = f"{shot.location}, {shot.time_of_day.replace('_', ' ')}, {shot.weather}"
+        task = AgentTask(
+            agent=AGENT,
+            prompt=render("visual.txt", theme=request.theme, place=place, action=shot.action, notes=notes),
+            cue="Visual:",
+            schema=VISUAL_SCHEMA,
+            parse=lambda data: parse_visual(data, examples),
+            score=lambda pair: keyword_coverage(theme_keys, pair[0]) + (1.0 if word_count(pair[0]) >= 5 else 0.0),
+            max_tokens=90,
+            temperature=0.6,
+            good_enough=1.5,
+        )
+        details, motion = run_agent(llm, task, seed=request.seed, candidates=candidates, log=log, salt=index)
+        visuals.append(ShotVisual(
+            shot_id=shot.id,
+            keyframe_prompt=keyframe_prompt(persona, shot, details, request.style),
+            motion_prompt=motion_prompt(shot, motion),
+            negative_prompt=negative_prompt(request.style),
+        ))
+    return visuals

@@ -1,0 +1,171 @@
+"""compose_vlog: clips, voice lines and music in; the finished MP4 and its SRT out."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from pathlib import Path
+
+import av
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from personavlog.compose.audio_mix import MixSettings, mix_audio
+from personavlog.compose.captions import CaptionRenderer, CaptionTrack
+from personavlog.compose.cues import plan_cues
+from personavlog.compose.encode import VlogMuxer
+from personavlog.compose.master import master_soundtrack
+from personavlog.compose.prefetch import prefetch
+from personavlog.compose.srt import write_srt
+from personavlog.compose.video import iter_timeline_frames, total_frames
+from personavlog.errors import StageError
+from personavlog.schema import Timeline
+
+Progress = Callable[[int, int], None]
+"""Called as on_progress(frames_done, frames_total) while the video encodes."""
+
+
+class ComposeReport(BaseModel):
+    """Figures measured on what was written."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mp4: Path
+    srt: Path
+    width: int
+    height: int
+    fps: int
+    frames: int
+    duration_s: float
+    video_duration_s: float
+    audio_duration_s: float
+    integrated_lufs: float
+    true_peak_dbfs: float
+    sample_peak_dbfs: float
+    ducking_db: float
+    """Median music gain between voice lines minus median gain while the voice speaks."""
+    caption_cues: int
+    render_s: float
+    frames_per_s: float
+
+
+def _check_inputs(timeline: Timeline, clips: dict[int, Path], voices: dict[int, Path], music: Path) -> None:
+    if not timeline.shots:
+        raise StageError("compose", "the timeline has no shots")
+    for shot in timeline.shots:
+        clip = clips.get(shot.shot_id)
+        if clip is None or not Path(clip).is_file():
+            raise StageError("compose", f"shot {shot.shot_id}: clip missing ({clip})")
+        voice = voices.get(shot.shot_id)
+        if voice is not None and not Path(voice).is_file():
+            raise StageError("compose", f"shot {shot.shot_id}: voice file missing ({voice})")
+    if not Path(music).is_file():
+        raise StageError("compose", f"music file missing ({music})")
+
+
+def _stream_durations(path: Path) -> tuple[float, float, float]:
+    """(container, video, audio) durations in seconds, as a player would read them."""
+    with av.open(str(path)) as container:
+        durations = {}
+        for stream in container.streams:
+            if stream.duration is not None and stream.time_base is not None:
+                durations[stream.type] = float(stream.duration * stream.time_base)
+        total = container.duration / av.time_base if container.duration else 0.0
+    return total, durations.get("video", 0.0), durations.get("audio", 0.0)
+
+
+def _captioned_frames(timeline: Timeline, clips: dict[int, Path], captions: CaptionTrack) -> Iterator[np.ndarray]:
+    frames = iter_timeline_frames(timeline, clips)
+    try:
+        for index, frame in enumerate(frames):
+            yield captions.draw(frame, index / timeline.fps)
+    finally:
+        frames.close()
+
+
+def _finite(value: float, floor: float = -120.0) -> float:
+    return value if math.isfinite(value) else floor
+
+
+def compose_vlog(
+    timeline: Timeline,
+    clips: dict[int, Path],
+    voices: dict[int, Path],
+    music: Path,
+    out_mp4: Path,
+    out_srt: Path,
+    font_path: Path | None = None,
+    on_progress: Progress | None = None,
+    *,
+    preset: str = "veryfast",
+    crf: int = 20,
+    target_lufs: float = -16.0,
+    peak_limit_db: float = -1.0,
+    audio_bit_rate: int = 160_000,
+    mix_settings: MixSettings | None = None,
+) -> ComposeReport:
+    """Render the vlog: crossfaded clips with burned-in captions, voice over ducked music, -16 LUFS.
+
+    `clips[shot_id]` holds the shot's frames plus the crossfade tail (none for the last shot),
+    `voices[shot_id]` its voice line (shots without one are silent), `music` the score. Frames
+    stream from the clip decoders to the encoder one at a time, so memory does not grow with the
+    length of the video. `preset` and `crf` go to libx264; `on_progress(done, total)` is called
+    after each encoded frame. `out_mp4` and `out_srt` appear only once complete.
+    Raises StageError when an input file is missing.
+    """
+    started = time.perf_counter()
+    _check_inputs(timeline, clips, voices, music)
+    mix = mix_audio(timeline, voices, music, mix_settings)
+    spans = {span.shot_id: (span.start_s, span.end_s) for span in mix.voice_spans}
+    ducking_db = mix.ducking_db
+    soundtrack = master_soundtrack(mix.audio, mix.rate, target_lufs, peak_limit_db, audio_bit_rate)
+    del mix
+
+    renderer = CaptionRenderer(timeline.width, timeline.height, font_path)
+    cues = plan_cues(timeline, spans, renderer.layout)
+    captions = CaptionTrack(cues, renderer)
+
+    frames_total = total_frames(timeline)
+    with (
+        VlogMuxer(
+            out_mp4,
+            timeline.width,
+            timeline.height,
+            timeline.fps,
+            soundtrack.packets,
+            soundtrack.rate,
+            audio_bit_rate=audio_bit_rate,
+            crf=crf,
+            preset=preset,
+        ) as muxer,
+        closing(prefetch(_captioned_frames(timeline, clips, captions))) as frames,
+    ):
+        for frame in frames:
+            muxer.write(frame)
+            if on_progress is not None:
+                on_progress(muxer.frames_written, frames_total)
+        frames_written = muxer.frames_written
+    write_srt(out_srt, cues)
+
+    render_s = time.perf_counter() - started
+    duration, video_duration, audio_duration = _stream_durations(Path(out_mp4))
+    return ComposeReport(
+        mp4=Path(out_mp4),
+        srt=Path(out_srt),
+        width=timeline.width,
+        height=timeline.height,
+        fps=timeline.fps,
+        frames=frames_written,
+        duration_s=duration,
+        video_duration_s=video_duration,
+        audio_duration_s=audio_duration,
+        integrated_lufs=_finite(soundtrack.integrated_lufs),
+        true_peak_dbfs=_finite(soundtrack.true_peak_db),
+        sample_peak_dbfs=_finite(soundtrack.sample_peak_db),
+        ducking_db=ducking_db,
+        caption_cues=len(cues),
+        render_s=render_s,
+        frames_per_s=frames_written / render_s if render_s > 0 else 0.0,
+    )

@@ -1,0 +1,137 @@
+"""Everything a shot needs before its first frame: painted and graded layers, the protagonist sprite,
+camera matrices per frame and the weather, assembled into a FrameComposer."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from personavlog.engines.visual.animatic import camera
+from personavlog.engines.visual.animatic.compositor import FrameComposer, Plane, crop_to_content, holes, split_sparse
+from personavlog.engines.visual.animatic.light import lighting_for
+from personavlog.engines.visual.animatic.person import body_matrix, build_person, find_face, subject_position
+from personavlog.engines.visual.animatic.scenes import SceneContext, paint_scene
+from personavlog.engines.visual.animatic.seeding import rng_for
+from personavlog.engines.visual.animatic.style import Grader, resolve_style
+from personavlog.engines.visual.animatic.weather import WeatherEffects
+from personavlog.engines.visual.base import ShotRenderSpec
+from personavlog.schema import CameraMove
+from personavlog.vision.cutout import load_cutout
+
+DEPTH_BACK = 0.25
+DEPTH_LIGHTS = 0.4
+DEPTH_MID = 0.6
+DEPTH_PERSON = 0.78
+DEPTH_NEAR = 1.0
+
+
+@dataclass
+class PreparedShot:
+    composer: FrameComposer
+    frames: int
+    face_centre: tuple[float, float]
+    """Frame position of the protagonist's face at rest."""
+
+
+def frame_count(spec: ShotRenderSpec) -> int:
+    return max(1, round(spec.duration_s * spec.fps))
+
+
+def prepare_shot(spec: ShotRenderSpec, cutout_path: Path) -> PreparedShot:
+    shot = spec.shot
+    width, height, fps = spec.width, spec.height, spec.fps
+    frames = frame_count(spec)
+    extra = camera.margin_for(shot.camera)
+    margin = (round(width * extra), round(height * extra))
+    canvas_w, canvas_h = width + 2 * margin[0], height + 2 * margin[1]
+    light = lighting_for(shot.time_of_day, shot.weather)
+    side = -1.0 if (spec.seed + shot.id) % 2 == 0 else 1.0
+    face_x = subject_position(shot.framing, width, side)
+
+    context = SceneContext(canvas_w, canvas_h, light, rng_for(spec.seed, shot.id, "scene"), face_x + margin[0])
+    scene = paint_scene(shot.location_kind, context)
+    grader = Grader(resolve_style(spec.style), width, height, rng_for(spec.seed, shot.id, "style"))
+
+    rgba, recorded = load_cutout(cutout_path)
+    face = find_face(rgba, recorded)
+    person = build_person(rgba, face, shot.framing, width, height, side, scene, light, grader.grade)
+
+    poses = camera.poses(shot.camera, frames, fps, rng_for(spec.seed, shot.id, "camera"))
+    zooming = shot.camera in (CameraMove.PUSH_IN, CameraMove.PULL_OUT)
+    focus = person.face_centre if zooming else (width / 2, height / 2)
+
+    def matrices(depth: float, offset: tuple[float, float] = (0.0, 0.0)) -> list[np.ndarray]:
+        inner = camera.translation(*offset)
+        return [
+            camera.compose(camera.layer_matrix(p, depth, DEPTH_PERSON, width, height, focus, margin), inner)
+            for p in poses
+        ]
+
+    planes: list[Plane] = []
+    back = grader.stylise(scene.back, opaque=True)
+    if scene.back_drift:
+        back_depth = DEPTH_BACK * 0.6
+        mats = []
+        for i, p in enumerate(poses):
+            scroll = (scene.back_drift * i / fps) % canvas_w
+            mats.append(
+                camera.compose(
+                    camera.layer_matrix(p, back_depth, DEPTH_PERSON, width, height, focus, margin),
+                    camera.translation(scroll, 0.0),
+                )
+            )
+        planes.append(Plane(back, mats, mode="opaque", wrap=True))
+    else:
+        planes.append(Plane(back, matrices(DEPTH_BACK), mode="opaque"))
+    mid_position = len(planes)
+    if scene.mid is not None:
+        cropped = crop_to_content(grader.stylise(scene.mid))
+        if cropped is not None:
+            image, x0, y0 = cropped
+            planes.append(Plane(image, matrices(DEPTH_MID, (x0, y0)), windows=holes(image)))
+    for pulse in scene.pulses:
+        gains = [
+            pulse.low
+            + (pulse.high - pulse.low) * (0.5 + 0.5 * math.sin(2 * math.pi * (i / fps / pulse.period_s + pulse.phase)))
+            for i in range(frames)
+        ]
+        for image, x0, y0 in split_sparse(grader.stylise(pulse.rgba)):
+            planes.append(Plane(image, matrices(DEPTH_LIGHTS, (x0, y0)), mode="add", gains=gains))
+
+    windy = shot.weather.value == "wind"
+    phase = float(rng_for(spec.seed, shot.id, "person").uniform(0, 2 * math.pi))
+    person_place = matrices(DEPTH_PERSON, margin)
+    planes.append(
+        Plane(
+            person.image,
+            [camera.compose(m, body_matrix(person, i / fps, phase, windy)) for i, m in enumerate(person_place)],
+        )
+    )
+    if scene.near is not None:
+        for image, x0, y0 in split_sparse(grader.stylise(scene.near)):
+            planes.append(Plane(image, matrices(DEPTH_NEAR, (x0, y0))))
+
+    weather = WeatherEffects(
+        shot.weather,
+        light,
+        shot.location_kind,
+        width,
+        height,
+        fps,
+        rng_for(spec.seed, shot.id, "weather"),
+        scene.indoor,
+        grader.grade_colour,
+    )
+    face_w, face_h = person.face_size
+    weather.keep_clear(person.face_centre, (face_w * 0.9, face_h * 1.0))
+    effects = []
+    if weather.has_back:
+        effects.append((mid_position, weather.draw_back))
+    if weather.has_front:
+        effects.append((len(planes), weather.draw_front))
+    effects.append((len(planes), grader.finish))
+    composer = FrameComposer(width, height, planes, effects)
+    return PreparedShot(composer, frames, person.face_centre)

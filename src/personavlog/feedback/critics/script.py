@@ -1,0 +1,120 @@
+"""Script critic: is the story about the theme and well formed, and does every line fit its shot?
+
+Routes to the `story` agent (relevance, structure) and the `monologue` agent (relevance, repeats, first person,
+length against the shot's duration).
+"""
+
+from __future__ import annotations
+
+import re
+
+from personavlog.evaluate.metrics.relevance import theme_relevance_many
+from personavlog.evaluate.metrics.speech import normalise_words
+from personavlog.schema import Critique, MonologueLine, Story, Storyboard
+
+STORY_RELEVANCE = 0.35
+MONOLOGUE_RELEVANCE = 0.30
+WORDS_PER_SECOND = 2.5
+LENGTH_TOLERANCE = 0.25
+_FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'll|i'd|me|my|mine|myself|we|us|our)\b", re.IGNORECASE)
+
+
+def _overlap(a: str, b: str) -> float:
+    wa, wb = set(normalise_words(a)), set(normalise_words(b))
+    return len(wa & wb) / max(1, min(len(wa), len(wb)))
+
+
+def critique_script(
+    theme: str, story: Story, storyboard: Storyboard, lines: list[MonologueLine], round_: int = 0
+) -> list[Critique]:
+    story_text = " ".join([story.title, story.logline, *story.beats])
+    monologue_text = " ".join(line.text for line in lines)
+    story_score, monologue_score = theme_relevance_many(theme, [story_text, monologue_text])
+    critiques = [
+        Critique(
+            stage="story",
+            target="story.relevance",
+            score=round(story_score, 4),
+            threshold=STORY_RELEVANCE,
+            passed=story_score >= STORY_RELEVANCE,
+            feedback=f"The story drifts from the theme '{theme}'. Make the title, the logline and every beat "
+            f"clearly about {theme}: name its place, its objects and what the person does there.",
+            round=round_,
+        ),
+        Critique(
+            stage="monologue",
+            target="monologue.relevance",
+            score=round(monologue_score, 4),
+            threshold=MONOLOGUE_RELEVANCE,
+            passed=monologue_score >= MONOLOGUE_RELEVANCE,
+            feedback=f"The inner monologue does not sound like it is about '{theme}'. In each line, think about "
+            f"what is seen, heard or felt in that moment of {theme}.",
+            round=round_,
+        ),
+    ]
+
+    distinct_beats = len({" ".join(normalise_words(b)) for b in story.beats})
+    structure = distinct_beats / max(1, len(story.beats)) if len(story.beats) >= 3 else 0.0
+    critiques.append(
+        Critique(
+            stage="story",
+            target="story.structure",
+            score=round(structure, 4),
+            threshold=1.0,
+            passed=structure >= 1.0,
+            feedback="The story needs at least three different beats: a beginning, a turn and an ending.",
+            round=round_,
+        )
+    )
+
+    repeats = [
+        (a.shot_id, b.shot_id) for i, a in enumerate(lines) for b in lines[i + 1 :] if _overlap(a.text, b.text) >= 0.8
+    ]
+    critiques.append(
+        Critique(
+            stage="monologue",
+            target="monologue.repeats",
+            score=-float(len(repeats)),
+            threshold=0.0,
+            passed=not repeats,
+            feedback="; ".join(f"the lines of shots {a} and {b} say the same thing" for a, b in repeats)
+            + ". Give every shot its own thought about what happens in it.",
+            round=round_,
+        )
+    )
+
+    durations = {shot.id: shot.duration_s for shot in storyboard.shots}
+    off_budget: list[str] = []
+    not_first_person: list[int] = []
+    for line in lines:
+        words = len(normalise_words(line.text))
+        target = durations[line.shot_id] * WORDS_PER_SECOND
+        if not (1 - LENGTH_TOLERANCE) * target <= words <= (1 + LENGTH_TOLERANCE) * target:
+            off_budget.append(f"shot {line.shot_id} has {words} words but needs about {round(target)}")
+        if not _FIRST_PERSON.search(line.text):
+            not_first_person.append(line.shot_id)
+    fit_share = 1 - len(off_budget) / max(1, len(lines))
+    critiques.append(
+        Critique(
+            stage="monologue",
+            target="monologue.length",
+            score=round(fit_share, 4),
+            threshold=0.9,
+            passed=fit_share >= 0.9,
+            feedback="; ".join(off_budget) + ". Fit each line to its shot's duration.",
+            round=round_,
+        )
+    )
+    critiques.append(
+        Critique(
+            stage="monologue",
+            target="monologue.first_person",
+            score=round(1 - len(not_first_person) / max(1, len(lines)), 4),
+            threshold=1.0,
+            passed=not not_first_person,
+            feedback=f"Lines of shots {', '.join(map(str, not_first_person))} are not in the first person; "
+            "write them as the person's own thoughts (I, me, my).",
+            round=round_,
+        )
+    )
+    return critiques

@@ -1,0 +1,62 @@
+"""Voice critic: does the line fit its shot, can a listener understand it, is it clean?
+
+Duration and intelligibility route to the `monologue` agent (a shorter or plainer line); clipping routes to
+the voice engine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from personavlog.evaluate.metrics.speech import transcribe, word_error_rate
+from personavlog.media import read_wav
+from personavlog.schema import Critique
+
+MAX_WER = 0.35
+OVERRUN_TOLERANCE = 1.25
+"""A line may make its shot at most this much longer than planned."""
+PADDING_S = 1.1
+CLIP_LEVEL = 0.999
+
+
+def critique_voice(shot_id: int, text: str, wav: Path, planned_s: float, round_: int = 0) -> list[Critique]:
+    samples, rate = read_wav(wav)
+    spoken_s = len(samples) / rate
+    needed = spoken_s + PADDING_S
+    fit = planned_s * OVERRUN_TOLERANCE / needed
+    wer = word_error_rate(text, transcribe(wav).text)
+    peak = float(np.max(np.abs(samples))) if samples.size else 0.0
+    target = f"shot {shot_id:02d} voice"
+    return [
+        Critique(
+            stage="monologue",
+            target=f"{target}.duration",
+            score=round(fit, 4),
+            threshold=1.0,
+            passed=fit >= 1.0,
+            feedback=f"Shot {shot_id}'s line takes {spoken_s:.1f} s to say but the shot lasts {planned_s:.1f} s: "
+            f"say it in about {max(3, round((planned_s - PADDING_S) * 2.5))} words.",
+            round=round_,
+        ),
+        Critique(
+            stage="monologue",
+            target=f"{target}.intelligibility",
+            score=round(1.0 - wer, 4),
+            threshold=round(1.0 - MAX_WER, 4),
+            passed=wer <= MAX_WER,
+            feedback=f"Shot {shot_id}'s line is hard to understand when spoken (word error rate {wer:.2f}): "
+            "use plain, common words and short sentences, no names or numbers.",
+            round=round_,
+        ),
+        Critique(
+            stage=f"voice/{shot_id:02d}",
+            target=f"{target}.clipping",
+            score=round(1.0 - peak, 4),
+            threshold=round(1.0 - CLIP_LEVEL, 4),
+            passed=peak < CLIP_LEVEL,
+            feedback="The voice clips: render it with more headroom.",
+            round=round_,
+        ),
+    ]

@@ -1,0 +1,83 @@
+"""The contract every LLM backend fulfils: a prompt and a JSON schema in, one parsed JSON object out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from personavlog.errors import PersonaVlogError
+
+
+class LLMUsage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    prompt_tokens: int = Field(default=0, ge=0)
+    completion_tokens: int = Field(default=0, ge=0)
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+class LLMResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    parsed: dict[str, Any]
+    usage: LLMUsage
+    backend: str
+    model: str
+    seconds: float = 0.0
+
+
+class LLMOutputError(PersonaVlogError):
+    """The model answered, but not with a JSON object; callers treat it like any other invalid answer."""
+
+    def __init__(self, message: str, text: str = "", usage: LLMUsage | None = None):
+        super().__init__(message)
+        self.text = text
+        self.usage = usage or LLMUsage()
+
+
+@runtime_checkable
+class LLMClient(Protocol):
+    name: str
+    """Backend name, e.g. "llamacpp" or "openai"."""
+    model: str
+    """Model identifier as the backend knows it (file name or served model name)."""
+    vision: bool
+    """Whether `images` are understood by the model."""
+
+    def complete_json(
+        self,
+        prompt: str,
+        schema: dict[str, Any],
+        *,
+        seed: int,
+        temperature: float = 0.7,
+        max_tokens: int = 512,
+        images: list[Path] | None = None,
+    ) -> LLMResult:
+        """Answer `prompt` with one JSON object that should match `schema`; same prompt and seed give the same answer.
+
+        Raises LLMOutputError when the answer is not a JSON object, StageError when the backend cannot be used.
+        """
+        ...
+
+
+def parse_json_object(text: str) -> dict[str, Any]:
+    """The first JSON object in `text` (models sometimes wrap it in prose or code fences)."""
+    start = text.find("{")
+    if start < 0:
+        raise ValueError("no JSON object in the answer")
+    decoder = json.JSONDecoder(strict=False)
+    try:
+        value, _ = decoder.raw_decode(text, start)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"the answer is not valid JSON ({exc.msg} at char {exc.pos})") from None
+    if not isinstance(value, dict):
+        raise ValueError("the answer is not a JSON object")
+    return value

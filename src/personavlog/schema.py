@@ -1,0 +1,238 @@
+"""Typed documents that flow between the stages of the pipeline."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Aspect = Literal["16:9", "9:16", "1:1"]
+Resolution = Literal["720p", "1080p"]
+
+MIN_DURATION_S = 10.0
+MAX_DURATION_S = 180.0
+
+
+class Document(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LocationKind(StrEnum):
+    CITY_STREET = "city_street"
+    CAFE = "cafe"
+    HOME = "home"
+    BEACH = "beach"
+    FOREST = "forest"
+    MOUNTAINS = "mountains"
+    LAKE = "lake"
+    DESERT = "desert"
+    SNOWY_VILLAGE = "snowy_village"
+    NIGHT_MARKET = "night_market"
+    TRANSIT = "transit"
+    PARK = "park"
+    OFFICE = "office"
+    STAGE = "stage"
+
+
+class TimeOfDay(StrEnum):
+    DAWN = "dawn"
+    DAY = "day"
+    GOLDEN_HOUR = "golden_hour"
+    DUSK = "dusk"
+    NIGHT = "night"
+
+
+class Weather(StrEnum):
+    CLEAR = "clear"
+    CLOUDS = "clouds"
+    RAIN = "rain"
+    SNOW = "snow"
+    FOG = "fog"
+    WIND = "wind"
+
+
+class CameraMove(StrEnum):
+    STATIC = "static"
+    PUSH_IN = "push_in"
+    PULL_OUT = "pull_out"
+    PAN_LEFT = "pan_left"
+    PAN_RIGHT = "pan_right"
+    TILT_UP = "tilt_up"
+    TILT_DOWN = "tilt_down"
+    HANDHELD = "handheld"
+    ORBIT = "orbit"
+
+
+class Framing(StrEnum):
+    CLOSE_UP = "close_up"
+    MEDIUM = "medium"
+    WIDE = "wide"
+
+
+class Mood(StrEnum):
+    CALM = "calm"
+    JOYFUL = "joyful"
+    NOSTALGIC = "nostalgic"
+    MELANCHOLIC = "melancholic"
+    ENERGETIC = "energetic"
+    TENSE = "tense"
+    ROMANTIC = "romantic"
+    HOPEFUL = "hopeful"
+    PLAYFUL = "playful"
+
+
+class VlogRequest(Document):
+    """What the user asks for: the only input of the pipeline."""
+
+    theme: str = Field(min_length=1, max_length=500)
+    reference: Path
+    style: str = "cinematic"
+    duration_s: float = Field(default=30.0, ge=MIN_DURATION_S, le=MAX_DURATION_S)
+    aspect: Aspect = "16:9"
+    resolution: Resolution = "720p"
+    fps: int = Field(default=24, ge=12, le=60)
+    language: str = "en"
+    voice: str = "joe"
+    seed: int = Field(default=0, ge=0)
+    feedback: bool = True
+    max_rounds: int = Field(default=2, ge=0, le=5)
+
+    @field_validator("theme")
+    @classmethod
+    def _theme_not_blank(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if not value:
+            raise ValueError("theme must not be empty")
+        return value
+
+    @field_validator("style")
+    @classmethod
+    def _style_normalised(cls, value: str) -> str:
+        value = " ".join(value.lower().split())
+        if not value:
+            raise ValueError("style must not be empty")
+        return value
+
+    def frame_size(self) -> tuple[int, int]:
+        """(width, height) in pixels, both even."""
+        short = 720 if self.resolution == "720p" else 1080
+        long = short * 16 // 9
+        if self.aspect == "16:9":
+            return long, short
+        if self.aspect == "9:16":
+            return short, long
+        return short, short
+
+
+class FaceBox(Document):
+    x: int
+    y: int
+    w: int
+    h: int
+
+
+class PersonaProfile(Document):
+    """Who the protagonist is; `description` goes verbatim into every keyframe prompt."""
+
+    description: str = Field(min_length=3)
+    age_range: str
+    hair: str
+    clothing: str
+    distinctive_features: list[str] = Field(default_factory=list)
+    palette: list[str] = Field(default_factory=list, description="hex colours, most dominant first")
+    voice_traits: str = "warm, reflective"
+    face_box: FaceBox | None = None
+    cutout: str = Field(description="run-relative path of the RGBA cut-out PNG")
+
+
+class Story(Document):
+    title: str = Field(min_length=1, max_length=120)
+    logline: str = Field(min_length=1, max_length=400)
+    beats: list[str] = Field(min_length=3, max_length=8)
+
+
+class Shot(Document):
+    id: int = Field(ge=1)
+    duration_s: float = Field(gt=0)
+    location: str = Field(min_length=1)
+    location_kind: LocationKind
+    time_of_day: TimeOfDay
+    weather: Weather
+    action: str = Field(min_length=1)
+    camera: CameraMove
+    framing: Framing
+    mood: Mood
+
+
+class Storyboard(Document):
+    shots: list[Shot] = Field(min_length=1)
+
+
+class ShotVisual(Document):
+    shot_id: int
+    keyframe_prompt: str = Field(min_length=1)
+    motion_prompt: str = Field(min_length=1)
+    negative_prompt: str = ""
+
+
+class MonologueLine(Document):
+    shot_id: int
+    text: str = Field(min_length=1)
+
+
+class MusicBrief(Document):
+    genre: str
+    mood: Mood
+    bpm: int = Field(ge=50, le=180)
+    key: Literal["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
+    mode: Literal["major", "minor"]
+    instruments: list[str] = Field(min_length=1, max_length=6)
+    energy: list[float] = Field(min_length=1, description="0..1 per shot, in shot order")
+
+    @field_validator("energy")
+    @classmethod
+    def _energy_in_range(cls, values: list[float]) -> list[float]:
+        return [min(1.0, max(0.0, float(v))) for v in values]
+
+
+class ShotTiming(Document):
+    """Where a shot and its voice line sit on the final timeline."""
+
+    shot_id: int
+    start_s: float
+    duration_s: float
+    voice_offset_s: float = Field(description="voice start, relative to the shot start")
+    voice_duration_s: float
+    caption: str
+
+
+class Timeline(Document):
+    fps: int
+    width: int
+    height: int
+    shots: list[ShotTiming]
+    crossfade_s: float = 0.4
+
+    @property
+    def total_s(self) -> float:
+        last = self.shots[-1]
+        return last.start_s + last.duration_s
+
+
+class Critique(Document):
+    stage: str
+    target: str
+    score: float
+    threshold: float
+    passed: bool
+    feedback: str = ""
+    round: int = 0
+
+
+class Rollback(Document):
+    from_critique: int = Field(description="index into the manifest's critiques")
+    stage: str
+    target: str
+    round: int
