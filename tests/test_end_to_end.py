@@ -284,3 +284,55 @@ def test_resume_after_sigkill_finishes_without_redoing_finished_shots(
         assert sha256_file(run / relative) == record["sha256"], relative
     with av.open(str(run / "vlog.mp4")) as container:
         assert (container.streams.video[0].width, container.streams.video[0].height) == (1280, 720)
+
+
+def test_critics_review_every_artifact_kind(rendered: tuple[Path, float, list[dict]]) -> None:
+    run, _, events = rendered
+    manifest = _manifest(run)
+    critiques = manifest["critiques"]
+    for critique in critiques:
+        assert {"stage", "target", "score", "threshold", "passed", "feedback", "round"} <= set(critique)
+    targets = {
+        c["target"].split(".")[0].split()[-1] if " " in c["target"] else c["target"].split(".")[0] for c in critiques
+    }
+    assert {"story", "monologue", "voice", "keyframe", "clip", "music", "vlog"} <= targets, targets
+    assert any(e["kind"] == "critique" for e in events)
+    for rollback in manifest["rollbacks"]:
+        source = critiques[rollback["from_critique"]]
+        assert not source["passed"]
+        assert rollback["target"] == source["target"]
+
+
+def test_redo_one_shot_keeps_the_others_byte_identical(
+    rendered: tuple[Path, float, list[dict]], tmp_path: Path
+) -> None:
+    original, first_seconds, _ = rendered
+    run = _copy(original, tmp_path)
+    shots = _manifest(run)["storyboard"]["shots"]
+    target = shots[1]["id"]
+    others = [
+        run / "shots" / f"{s['id']:02d}" / name
+        for s in shots
+        if s["id"] != target
+        for name in ("keyframe.png", "clip.mp4", "voice.wav")
+    ]
+    before = {path: sha256_file(path) for path in others}
+    old_clip = sha256_file(run / "shots" / f"{target:02d}" / "clip.mp4")
+
+    started = time.perf_counter()
+    result = run_cli("redo", run, "--shot", str(target), "--note", "make it night and raining", "--progress", "json")
+    elapsed = time.perf_counter() - started
+    assert result.returncode == 0, result.stderr
+
+    redone = next(s for s in _manifest(run)["storyboard"]["shots"] if s["id"] == target)
+    assert (redone["time_of_day"], redone["weather"]) == ("night", "rain")
+    assert sha256_file(run / "shots" / f"{target:02d}" / "clip.mp4") != old_clip
+    for path, digest in before.items():
+        assert sha256_file(path) == digest, path
+    assert elapsed < 0.5 * first_seconds, (elapsed, first_seconds)
+
+
+def test_redo_of_an_unknown_shot_is_a_one_line_error(rendered: tuple[Path, float, list[dict]]) -> None:
+    result = run_cli("redo", rendered[0], "--shot", "99")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "no shot 99" in result.stderr

@@ -51,3 +51,18 @@ def resume_vlog(
     """Finish (or re-render after edits) the vlog in `out_dir` with the request recorded in its manifest."""
     request = RunDir(Path(out_dir)).load().request
     return _pipeline(out_dir, settings, on_progress, allow_no_face).make(request)
+
+
+def redo_shot(
+    out_dir: Path | str,
+    shot: int,
+    note: str | None = None,
+    settings: Settings | None = None,
+    on_progress: ProgressCallback | None = None,
+    allow_no_face: bool = False,
+) -> Manifest:
+    """Regenerate one shot (its plan with `note` as feedback, then its picture and voice) and re-cut the vlog.
+
+    Every other shot's files stay byte-identical.
+    """
+    return _pipeline(out_dir, settings, on_progress, allow_no_face).redo(shot, note)

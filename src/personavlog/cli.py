@@ -1,4 +1,4 @@
-"""`personavlog make | plan | resume`: the first-class interface. Errors are one line; exit 2 on bad input."""
+"""`personavlog make | plan | resume | redo`: the first-class interface. One-line errors; exit 2 on bad input."""
 
 from __future__ import annotations
 
@@ -86,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     resume = commands.add_parser("resume", help="finish or re-render the vlog in DIR (after a crash or edits)")
     resume.add_argument("dir", type=Path)
     _add_output_options(resume)
+
+    redo = commands.add_parser("redo", help="regenerate one shot of the vlog in DIR, keeping every other shot")
+    redo.add_argument("dir", type=Path)
+    redo.add_argument("--shot", type=int, required=True, help="the shot's id (see manifest.json)")
+    redo.add_argument("--note", help='what to change, e.g. "make it night and raining"')
+    _add_output_options(redo)
     return parser
 
 
@@ -135,9 +141,12 @@ def _progress_callback(args: argparse.Namespace):
 
 
 def _run(args: argparse.Namespace, on_event: ProgressCallback | None) -> Path:
-    from personavlog.api import make_vlog, plan_vlog, resume_vlog
+    from personavlog.api import make_vlog, plan_vlog, redo_shot, resume_vlog
 
     settings = load_settings(args.config)
+    if args.command == "redo":
+        redo_shot(args.dir, args.shot, args.note, settings, on_event, allow_no_face=args.allow_no_face)
+        return args.dir / "vlog.mp4"
     if args.command == "resume":
         resume_vlog(args.dir, settings, on_event, allow_no_face=args.allow_no_face)
         return args.dir / "vlog.mp4"

@@ -1,4 +1,8 @@
-"""The stage graph: each stage runs only when the hash of its inputs changed (cache, resume, edits)."""
+"""The stage graph: each stage runs only when the hash of its inputs changed (cache, resume, edits, rollback).
+
+A rollback is nothing more than: add feedback (or a retake adjustment) to a stage's inputs, which changes its
+input hash, and run the graph again; only that stage and what depends on it are redone.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,15 @@ from typing import Any
 from personavlog import timing
 from personavlog.config import Settings
 from personavlog.engines import registry
-from personavlog.errors import StageError
+from personavlog.errors import InputError, StageError
+from personavlog.feedback import policy
+from personavlog.feedback.notes import note_overrides
 from personavlog.fsutil import sha256_file, sha256_json
 from personavlog.inputs import check_reference_image
+from personavlog.media import wav_duration_s
 from personavlog.progress import FrameThrottle, ProgressCallback, ProgressEvent, ignore
 from personavlog.project import LLMCall, Manifest, RunDir, StageRecord, document_hash
-from personavlog.schema import VlogRequest
+from personavlog.schema import Critique, Rollback, Shot, VlogRequest
 
 # Bump when a stage's code changes what it produces, so cached results from older versions are redone.
 STAGE_VERSIONS = {
@@ -31,7 +38,9 @@ STAGE_VERSIONS = {
     "music": 1,
     "compose": 1,
 }
-PLAN_STAGES = ("persona", "story", "storyboard", "visual", "monologue", "music_brief")
+_ROLE_OF_STAGE = {"clip": "visual", "voice": "speech", "music": "music", "compose": "compose"}
+# Fields a rejected retake puts back as they were (critiques, rollbacks and LLM calls stay: they are the trace).
+_TAKE_FIELDS = ("story", "storyboard", "music_brief", "timeline", "assets", "stages", "feedback", "adjustments")
 
 
 class Pipeline:
@@ -48,7 +57,6 @@ class Pipeline:
         self.settings = settings
         self.emit = on_event or ignore
         self.allow_no_face = allow_no_face
-        self.feedback: dict[str, list[str]] = {}
         self._llm: Any = None
         self._engines: dict[str, Any] = {}
 
@@ -59,6 +67,8 @@ class Pipeline:
         with self.run.locked():
             manifest = self._open(request)
             self._plan_stages(manifest)
+            if manifest.request.feedback:
+                self._review_script(manifest)
             if manifest.status in ("new", "planning"):
                 manifest.status = "planned"
             self._finish(manifest)
@@ -69,6 +79,26 @@ class Pipeline:
         with self.run.locked():
             manifest = self._open(request)
             self._plan_stages(manifest)
+            if manifest.request.feedback:
+                self._review_script(manifest)
+            manifest.status = "rendering"
+            self.run.save(manifest)
+            self._render_stages(manifest)
+            manifest.status = "done"
+            self._finish(manifest)
+            return manifest
+
+    def redo(self, shot_id: int, note: str | None = None) -> Manifest:
+        """Regenerate one shot (its documents with `note` as feedback, then its assets) and re-cut the vlog."""
+        with self.run.locked():
+            manifest = self.run.load()
+            check_reference_image(manifest.request.reference)
+            board = manifest.shots()
+            if board is None or shot_id not in {s.id for s in board.shots}:
+                known = ", ".join(str(s.id) for s in board.shots) if board else "none"
+                raise InputError(f"no shot {shot_id} in {self.run.root} (shots: {known})")
+            self._open(manifest.request, manifest)
+            self._rewrite_shot(manifest, shot_id, note)
             manifest.status = "rendering"
             self.run.save(manifest)
             self._render_stages(manifest)
@@ -78,16 +108,17 @@ class Pipeline:
 
     # ---- bookkeeping ----------------------------------------------------------------------------
 
-    def _open(self, request: VlogRequest) -> Manifest:
+    def _open(self, request: VlogRequest, manifest: Manifest | None = None) -> Manifest:
         self.emit(ProgressEvent(kind="run_start", message=str(self.run.root)))
         reference_sha = sha256_file(request.reference)
-        if self.run.exists():
+        if manifest is None and self.run.exists():
             manifest = self.run.load()
-            manifest.request = request
-            manifest.reference_sha256 = reference_sha
-        else:
+        if manifest is None:
             manifest = Manifest(request=request, reference_sha256=reference_sha, status="planning")
+        manifest.request = request
+        manifest.reference_sha256 = reference_sha
         manifest.backends = self._backends()
+        shutil.rmtree(self._takes_dir, ignore_errors=True)
         self.run.save(manifest)
         return manifest
 
@@ -107,12 +138,13 @@ class Pipeline:
 
     def _input_hash(self, stage: str, manifest: Manifest, **inputs: Any) -> str:
         family = stage.split("/")[0]
-        role = {"visual": "llm", "clip": "visual", "voice": "speech", "music": "music"}.get(family, "llm")
+        role = _ROLE_OF_STAGE.get(family, "llm")
         return sha256_json(
             {
                 "version": STAGE_VERSIONS[family],
                 "backend": manifest.backends.get(role, {}),
-                "feedback": self.feedback.get(stage, []),
+                "feedback": manifest.feedback.get(stage, []),
+                "adjust": manifest.adjustments.get(stage, {}),
                 **inputs,
             }
         )
@@ -126,20 +158,19 @@ class Pipeline:
         current_output: Callable[[], Any],
         outputs_intact: Callable[[], bool] = lambda: True,
         shot: int | None = None,
-    ) -> None:
+    ) -> bool:
         """Run `compute` unless the recorded inputs are unchanged and the outputs are still there.
 
         A document whose hash differs from what the stage last wrote was edited by the user: the edit is
-        kept as long as the stage's own inputs are unchanged.
+        kept as long as the stage's own inputs are unchanged. Returns whether the stage ran.
         """
         record = manifest.stages.get(stage)
         output = current_output()
         if record is not None and record.input_hash == input_hash and output is not None and outputs_intact():
-            if record.output_hash is not None and record.output_hash != document_hash(output):
-                self.emit(ProgressEvent(kind="stage_cached", stage=stage, shot=shot, message="edited by user, kept"))
-            else:
-                self.emit(ProgressEvent(kind="stage_cached", stage=stage, shot=shot))
-            return
+            edited = record.output_hash is not None and record.output_hash != document_hash(output)
+            message = "edited by user, kept" if edited else ""
+            self.emit(ProgressEvent(kind="stage_cached", stage=stage, shot=shot, message=message))
+            return False
         self.emit(ProgressEvent(kind="stage_start", stage=stage, shot=shot))
         started = time.perf_counter()
         compute()
@@ -148,14 +179,12 @@ class Pipeline:
             input_hash=input_hash, output_hash=document_hash(current_output()), seconds=round(seconds, 3)
         )
         family = stage.split("/")[0]
-        if shot is None:
-            manifest.timings[family] = round(seconds, 3)
-        else:
-            manifest.timings[family] = round(
-                sum(r.seconds for k, r in manifest.stages.items() if k.split("/")[0] == family), 3
-            )
+        manifest.timings[family] = round(
+            sum(r.seconds for k, r in manifest.stages.items() if k.split("/")[0] == family), 3
+        )
         self.run.save(manifest)
         self.emit(ProgressEvent(kind="stage_done", stage=stage, shot=shot, seconds=seconds))
+        return True
 
     def _forget_removed_shots(self, manifest: Manifest, shot_ids: set[int]) -> None:
         """A new storyboard may have fewer shots: drop the old shots' files and records."""
@@ -185,246 +214,606 @@ class Pipeline:
             self._engines[role] = registry.create(role, name)
         return self._engines[role]
 
+    def _call_agent(self, manifest: Manifest, writer: Callable[..., Any], *args: Any) -> Any:
+        from personavlog.agents import AgentCallLog
+
+        log = AgentCallLog()
+        try:
+            return writer(self.llm(), manifest.request, *args, candidates=self.settings.candidates, log=log)
+        finally:
+            manifest.llm_calls.extend(LLMCall.model_validate(c.model_dump()) for c in log.calls)
+
     # ---- the agents -----------------------------------------------------------------------------
+
+    def _plan_inputs(self, manifest: Manifest, stage: str) -> str:
+        """The input hash of an agent stage, from the documents upstream of it."""
+        request = manifest.request
+        common = {"theme": request.theme, "style": request.style, "language": request.language, "seed": request.seed}
+        if stage == "persona":
+            return self._input_hash(stage, manifest, reference=manifest.reference_sha256, no_face=self.allow_no_face)
+        persona = document_hash(manifest.persona)
+        if stage == "story":
+            return self._input_hash(stage, manifest, persona=persona, **common)
+        story = document_hash(manifest.story)
+        if stage == "storyboard":
+            return self._input_hash(
+                stage, manifest, persona=persona, story=story, duration=request.duration_s, **common
+            )
+        board = document_hash(manifest.shots())
+        if stage == "visual":
+            return self._input_hash(stage, manifest, persona=persona, storyboard=board, **common)
+        if stage == "monologue":
+            return self._input_hash(stage, manifest, persona=persona, story=story, storyboard=board, **common)
+        return self._input_hash(stage, manifest, story=story, storyboard=board, **common)
 
     def _plan_stages(self, manifest: Manifest) -> None:
         from personavlog import agents
 
         request = manifest.request
-
-        def call(writer: Callable[..., Any], *args: Any) -> Any:
-            log = agents.AgentCallLog()
-            try:
-                return writer(self.llm(), request, *args, candidates=self.settings.candidates, log=log)
-            finally:
-                manifest.llm_calls.extend(LLMCall.model_validate(c.model_dump()) for c in log.calls)
+        notes = manifest.feedback
 
         def persona() -> None:
             from personavlog.vision.analysis import analyze_reference
 
             analysis = analyze_reference(request.reference, self.run.cutout, allow_no_face=self.allow_no_face)
             self.run.record_asset(manifest, self.run.cutout, "persona")
-            observations = analysis.observations()
-            manifest.observations = observations
-            manifest.persona = call(
+            manifest.observations = analysis.observations()
+            manifest.persona = self._call_agent(
+                manifest,
                 agents.write_persona,
-                observations,
+                manifest.observations,
                 analysis.face_box,
                 analysis.palette,
                 self.run.relative(self.run.cutout),
-                self.feedback.get("persona", []),
+                notes.get("persona", []),
             )
 
         self._run_stage(
             manifest,
             "persona",
-            self._input_hash("persona", manifest, reference=manifest.reference_sha256, no_face=self.allow_no_face),
+            self._plan_inputs(manifest, "persona"),
             persona,
             lambda: manifest.persona,
             lambda: self.run.asset_intact(manifest, self.run.cutout),
         )
-        assert manifest.persona is not None
-        persona_hash = document_hash(manifest.persona)
-        common = {"theme": request.theme, "style": request.style, "language": request.language, "seed": request.seed}
 
         def story() -> None:
-            manifest.story = call(agents.write_story, manifest.persona, self.feedback.get("story", []))
+            manifest.story = self._call_agent(manifest, agents.write_story, manifest.persona, notes.get("story", []))
 
-        self._run_stage(
-            manifest,
-            "story",
-            self._input_hash("story", manifest, persona=persona_hash, **common),
-            story,
-            lambda: manifest.story,
-        )
-        story_hash = document_hash(manifest.story)
+        self._run_stage(manifest, "story", self._plan_inputs(manifest, "story"), story, lambda: manifest.story)
 
         def storyboard() -> None:
-            board = call(agents.write_storyboard, manifest.persona, manifest.story, self.feedback.get("storyboard", []))
+            board = self._call_agent(
+                manifest, agents.write_storyboard, manifest.persona, manifest.story, notes.get("storyboard", [])
+            )
             manifest.set_storyboard(board)
 
-        self._run_stage(
-            manifest,
-            "storyboard",
-            self._input_hash(
-                "storyboard", manifest, persona=persona_hash, story=story_hash, duration=request.duration_s, **common
-            ),
-            storyboard,
-            manifest.shots,
-        )
+        self._run_stage(manifest, "storyboard", self._plan_inputs(manifest, "storyboard"), storyboard, manifest.shots)
         board = manifest.shots()
         assert board is not None
         self._forget_removed_shots(manifest, {shot.id for shot in board.shots})
-        board_hash = document_hash(board)
 
         def visual() -> None:
-            manifest.set_visuals(call(agents.write_visuals, manifest.persona, board, self.feedback.get("visual", [])))
-
-        self._run_stage(
-            manifest,
-            "visual",
-            self._input_hash("visual", manifest, persona=persona_hash, storyboard=board_hash, **common),
-            visual,
-            manifest.visuals,
-        )
-
-        def monologue() -> None:
-            manifest.set_monologue(
-                call(
-                    agents.write_monologue, manifest.persona, manifest.story, board, self.feedback.get("monologue", [])
-                )
+            manifest.set_visuals(
+                self._call_agent(manifest, agents.write_visuals, manifest.persona, board, notes.get("visual", []))
             )
 
-        self._run_stage(
-            manifest,
-            "monologue",
-            self._input_hash(
-                "monologue", manifest, persona=persona_hash, story=story_hash, storyboard=board_hash, **common
-            ),
-            monologue,
-            manifest.monologue,
-        )
+        self._run_stage(manifest, "visual", self._plan_inputs(manifest, "visual"), visual, manifest.visuals)
+
+        def monologue() -> None:
+            lines = self._call_agent(
+                manifest, agents.write_monologue, manifest.persona, manifest.story, board, notes.get("monologue", [])
+            )
+            manifest.set_monologue(lines)
+
+        self._run_stage(manifest, "monologue", self._plan_inputs(manifest, "monologue"), monologue, manifest.monologue)
 
         def music_brief() -> None:
-            manifest.music_brief = call(
-                agents.write_music_brief, manifest.story, board, self.feedback.get("music_brief", [])
+            manifest.music_brief = self._call_agent(
+                manifest, agents.write_music_brief, manifest.story, board, notes.get("music_brief", [])
             )
 
         self._run_stage(
             manifest,
             "music_brief",
-            self._input_hash("music_brief", manifest, story=story_hash, storyboard=board_hash, **common),
+            self._plan_inputs(manifest, "music_brief"),
             music_brief,
             lambda: manifest.music_brief,
         )
 
+    def _settle_plan_record(self, manifest: Manifest, stage: str, getter: Callable[[], Any]) -> None:
+        """After a partial rewrite (one shot), record the stage as having produced what the manifest now holds."""
+        previous = manifest.stages.get(stage)
+        manifest.stages[stage] = StageRecord(
+            input_hash=self._plan_inputs(manifest, stage),
+            output_hash=document_hash(getter()),
+            seconds=previous.seconds if previous else 0.0,
+        )
+
+    def _rewrite_shot(self, manifest: Manifest, shot_id: int, note: str | None) -> None:
+        """User-driven rollback: the storyboard, visual and monologue agents redo one shot, with the note."""
+        from personavlog import agents
+
+        assert manifest.storyboard is not None and manifest.persona is not None and manifest.story is not None
+        index = next(i for i, s in enumerate(manifest.storyboard.shots) if s.id == shot_id)
+        message = f"Shot {shot_id}: {note}" if note else f"Shot {shot_id}: show this moment differently."
+        for stage in ("storyboard", "visual", "monologue"):
+            manifest.feedback.setdefault(stage, []).append(message)
+        manifest.adjustments.setdefault(f"clip/{shot_id:02d}", {})["retake"] = (
+            manifest.adjustments.get(f"clip/{shot_id:02d}", {}).get("retake", 0) + 1
+        )
+        notes = manifest.feedback
+
+        self.emit(ProgressEvent(kind="stage_start", stage="storyboard", shot=shot_id))
+        board = self._call_agent(
+            manifest, agents.write_storyboard, manifest.persona, manifest.story, notes.get("storyboard", [])
+        )
+        fresh = next((s for s in board.shots if s.id == shot_id), board.shots[min(index, len(board.shots) - 1)])
+        planned = manifest.storyboard.shots[index]
+        keep_duration = planned.duration_s
+        for field in Shot.model_fields:
+            if field not in ("id", "duration_s"):
+                setattr(planned, field, getattr(fresh, field))
+        planned.duration_s = keep_duration
+        for field, value in note_overrides(note or "").items():
+            setattr(planned, field, value)
+        self._settle_plan_record(manifest, "storyboard", manifest.shots)
+        self.emit(ProgressEvent(kind="stage_done", stage="storyboard", shot=shot_id))
+
+        current = manifest.shots()
+        assert current is not None
+        self.emit(ProgressEvent(kind="stage_start", stage="visual", shot=shot_id))
+        visuals = self._call_agent(manifest, agents.write_visuals, manifest.persona, current, notes.get("visual", []))
+        mine = next(v for v in visuals if v.shot_id == shot_id)
+        planned.keyframe_prompt, planned.motion_prompt = mine.keyframe_prompt, mine.motion_prompt
+        planned.negative_prompt = mine.negative_prompt
+        self._settle_plan_record(manifest, "visual", manifest.visuals)
+        self.emit(ProgressEvent(kind="stage_done", stage="visual", shot=shot_id))
+
+        self.emit(ProgressEvent(kind="stage_start", stage="monologue", shot=shot_id))
+        lines = self._call_agent(
+            manifest, agents.write_monologue, manifest.persona, manifest.story, current, notes.get("monologue", [])
+        )
+        planned.monologue = next(line.text for line in lines if line.shot_id == shot_id)
+        self._settle_plan_record(manifest, "monologue", manifest.monologue)
+        self.emit(ProgressEvent(kind="stage_done", stage="monologue", shot=shot_id))
+        # The music brief keeps its energy curve: one shot changed, the arc of the vlog did not.
+        self._settle_plan_record(manifest, "music_brief", lambda: manifest.music_brief)
+        self.run.save(manifest)
+
+    # ---- critiques and rollbacks ----------------------------------------------------------------
+
+    @property
+    def _takes_dir(self) -> Path:
+        return self.run.root / ".takes"
+
+    def _record(self, manifest: Manifest, critiques: list[Critique]) -> list[int]:
+        """Append critiques to the manifest, tell the progress listener, return their indexes."""
+        indexes = []
+        for critique in critiques:
+            manifest.critiques.append(critique)
+            indexes.append(len(manifest.critiques) - 1)
+            verdict = "passed" if critique.passed else "FAILED"
+            self.emit(
+                ProgressEvent(
+                    kind="critique",
+                    stage=critique.stage,
+                    message=f"{critique.target} {verdict} ({critique.score:g} vs {critique.threshold:g})",
+                )
+            )
+        return indexes
+
+    def _rollback(self, manifest: Manifest, index: int, stage: str, round_: int) -> None:
+        critique = manifest.critiques[index]
+        manifest.rollbacks.append(Rollback(from_critique=index, stage=stage, target=critique.target, round=round_))
+        self.emit(ProgressEvent(kind="critique", stage=stage, message=f"rollback to {stage}: {critique.feedback}"))
+
+    def _snapshot(self, manifest: Manifest, files: list[Path]) -> tuple[Manifest, dict[Path, Path]]:
+        self._takes_dir.mkdir(parents=True, exist_ok=True)
+        backups = {}
+        for path in files:
+            if path.is_file():
+                backup = self._takes_dir / self.run.relative(path).replace("/", "__")
+                shutil.copy2(path, backup)
+                backups[path] = backup
+        return manifest.model_copy(deep=True), backups
+
+    def _restore(self, manifest: Manifest, snapshot: Manifest, backups: dict[Path, Path]) -> None:
+        for field in _TAKE_FIELDS:
+            setattr(manifest, field, getattr(snapshot, field))
+        for path, backup in backups.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            backup.replace(path)
+        self.run.save(manifest)
+
+    def _review(
+        self,
+        manifest: Manifest,
+        key: str,
+        state: Callable[[], str],
+        critic: Callable[[int], list[Critique]],
+        roll_back: Callable[[list[tuple[int, Critique]], int], bool],
+        redo: Callable[[], None],
+        files: Callable[[], list[Path]],
+    ) -> None:
+        """Critique, roll back what failed, redo, and keep the best take; at most request.max_rounds rounds.
+
+        The review is remembered by the state it concluded on, so a re-run with nothing changed skips it.
+        """
+        if manifest.reviews.get(key) == state():
+            return
+        critiques = critic(0)
+        indexes = self._record(manifest, critiques)
+        for round_ in range(1, manifest.request.max_rounds + 1):
+            failed = [(i, c) for i, c in zip(indexes, critiques, strict=True) if not c.passed]
+            if not failed:
+                break
+            snapshot, backups = self._snapshot(manifest, files())
+            if not roll_back(failed, round_):
+                break
+            redo()
+            retake = critic(round_)
+            indexes_retake = self._record(manifest, retake)
+            if policy.take_quality(retake) < policy.take_quality(critiques):
+                self.emit(
+                    ProgressEvent(
+                        kind="critique", stage=key, message=f"round {round_} was worse: kept the earlier take"
+                    )
+                )
+                self._restore(manifest, snapshot, backups)
+                break
+            critiques, indexes = retake, indexes_retake
+        shutil.rmtree(self._takes_dir, ignore_errors=True)
+        manifest.reviews[key] = state()
+        self.run.save(manifest)
+
+    def _review_script(self, manifest: Manifest) -> None:
+        from personavlog.feedback.critics.script import critique_script
+
+        def state() -> str:
+            return sha256_json(
+                [
+                    document_hash(manifest.story),
+                    document_hash(manifest.shots()),
+                    document_hash(manifest.monologue()),
+                    manifest.feedback,
+                ]
+            )
+
+        def critic(round_: int) -> list[Critique]:
+            board, lines = manifest.shots(), manifest.monologue()
+            assert manifest.story is not None and board is not None and lines is not None
+            return critique_script(manifest.request.theme, manifest.story, board, lines, round_)
+
+        def roll_back(failed: list[tuple[int, Critique]], round_: int) -> bool:
+            for index, critique in failed:
+                manifest.feedback.setdefault(critique.stage, []).append(critique.feedback)
+                self._rollback(manifest, index, critique.stage, round_)
+            return bool(failed)
+
+        self._review(manifest, "script", state, critic, roll_back, lambda: self._plan_stages(manifest), lambda: [])
+
     # ---- the engines and the cut ----------------------------------------------------------------
 
-    def _render_stages(self, manifest: Manifest) -> None:
-        request = manifest.request
+    def _voice(self, manifest: Manifest, shot_id: int) -> None:
+        lines = {line.shot_id: line.text for line in manifest.monologue() or []}
+        wav = self.run.voice(shot_id)
+        stage = f"voice/{shot_id:02d}"
+
+        def speak() -> None:
+            self.engine("speech").synthesize(lines[shot_id], wav)
+            self.run.record_asset(manifest, wav, stage)
+
+        self._run_stage(
+            manifest,
+            stage,
+            self._input_hash(stage, manifest, text=lines[shot_id], voice=manifest.request.voice),
+            speak,
+            lambda: manifest.assets.get(self.run.relative(wav)),
+            lambda: self.run.asset_intact(manifest, wav),
+            shot=shot_id,
+        )
+
+    def _review_voices(self, manifest: Manifest) -> None:
+        """Lines that overrun their shot or that a recogniser cannot follow go back to the monologue agent."""
+        from personavlog import agents
+        from personavlog.feedback.critics.voice import critique_voice
+
         board = manifest.shots()
-        lines = manifest.monologue()
-        visuals = manifest.visuals()
-        if board is None or lines is None or visuals is None or manifest.persona is None:
-            raise StageError("plan", "the plan is incomplete; run `personavlog plan` again")
-        line_by_id = {line.shot_id: line.text for line in lines}
-        visual_by_id = {v.shot_id: v for v in visuals}
+        assert board is not None
+        # Only lines whose voice changed since they were last reviewed: a redo must not touch the other shots.
+        planned = {
+            s.id: s.duration_s
+            for s in board.shots
+            if manifest.reviews.get(f"voice/{s.id:02d}") != manifest.stages[f"voice/{s.id:02d}"].input_hash
+        }
+        if not planned:
+            return
 
-        speech = None
-        voice_durations: dict[int, float] = {}
-        for shot in board.shots:
-            wav = self.run.voice(shot.id)
-            stage = f"voice/{shot.id:02d}"
+        def state() -> str:
+            return sha256_json([manifest.stages[f"voice/{s.id:02d}"].input_hash for s in board.shots])
 
-            def speak(shot_id: int = shot.id, wav: Path = wav, stage: str = stage) -> None:
-                nonlocal speech
-                speech = speech or self.engine("speech")
-                speech.synthesize(line_by_id[shot_id], wav)
-                self.run.record_asset(manifest, wav, stage)
+        def critic(round_: int) -> list[Critique]:
+            lines = {line.shot_id: line.text for line in manifest.monologue() or []}
+            found = []
+            for shot_id, duration in planned.items():
+                found += critique_voice(shot_id, lines[shot_id], self.run.voice(shot_id), duration, round_)
+            return found
 
-            self._run_stage(
+        def roll_back(failed: list[tuple[int, Critique]], round_: int) -> bool:
+            shots = sorted({int(c.target.split()[1]) for _, c in failed if c.stage == "monologue"} & set(planned))
+            for index, critique in failed:
+                if policy.is_agent_stage(critique.stage):
+                    manifest.feedback.setdefault(critique.stage, []).append(critique.feedback)
+                    self._rollback(manifest, index, critique.stage, round_)
+            if not shots:
+                return False
+            current = manifest.shots()
+            lines = self._call_agent(
                 manifest,
-                stage,
-                self._input_hash(stage, manifest, text=line_by_id[shot.id], voice=request.voice),
-                speak,
-                lambda wav=wav: manifest.assets.get(self.run.relative(wav)),
-                lambda wav=wav: self.run.asset_intact(manifest, wav),
-                shot=shot.id,
+                agents.write_monologue,
+                manifest.persona,
+                manifest.story,
+                current,
+                manifest.feedback.get("monologue", []),
             )
-            from personavlog.media import wav_duration_s
+            rewritten = {line.shot_id: line.text for line in lines}
+            assert manifest.storyboard is not None
+            for shot in manifest.storyboard.shots:
+                if shot.id in shots:
+                    shot.monologue = rewritten[shot.id]
+            self._settle_plan_record(manifest, "monologue", manifest.monologue)
+            return True
 
-            voice_durations[shot.id] = wav_duration_s(wav)
+        def redo() -> None:
+            for shot in board.shots:
+                self._voice(manifest, shot.id)
 
-        width, height = request.frame_size()
-        manifest.timeline = timing.build_timeline(board, line_by_id, voice_durations, width, height, request.fps)
+        self._review(
+            manifest, "voices", state, critic, roll_back, redo, lambda: [self.run.voice(s.id) for s in board.shots]
+        )
+        for shot in board.shots:
+            manifest.reviews[f"voice/{shot.id:02d}"] = manifest.stages[f"voice/{shot.id:02d}"].input_hash
         self.run.save(manifest)
-        timeline = manifest.timeline
-        cutout_sha = manifest.assets[self.run.relative(self.run.cutout)].sha256
 
+    def _shot_spec(self, manifest: Manifest, index: int) -> Any:
         from personavlog.engines.visual.base import ShotRenderSpec
 
-        for index, shot in enumerate(board.shots):
-            stage = f"clip/{shot.id:02d}"
-            spec = ShotRenderSpec(
-                shot=shot,
-                visual=visual_by_id[shot.id],
-                persona=manifest.persona,
-                style=request.style,
-                width=width,
-                height=height,
-                fps=request.fps,
-                duration_s=timing.clip_duration(timeline, index),
-                seed=request.seed,
-                shot_index=index,
-                shot_count=len(board.shots),
+        request = manifest.request
+        board, visuals, timeline = manifest.shots(), manifest.visuals(), manifest.timeline
+        assert board is not None and visuals is not None and timeline is not None and manifest.persona is not None
+        shot = board.shots[index]
+        adjust = manifest.adjustments.get(f"clip/{shot.id:02d}", {})
+        if "framing" in adjust:
+            shot = shot.model_copy(update={"framing": adjust["framing"]})
+        width, height = request.frame_size()
+        return ShotRenderSpec(
+            shot=shot,
+            visual=next(v for v in visuals if v.shot_id == shot.id),
+            persona=manifest.persona,
+            style=request.style,
+            width=width,
+            height=height,
+            fps=request.fps,
+            duration_s=timing.clip_duration(timeline, index),
+            seed=request.seed + policy.RETAKE_SEED_STEP * int(adjust.get("retake", 0)),
+            shot_index=index,
+            shot_count=len(board.shots),
+        )
+
+    def _clip(self, manifest: Manifest, index: int) -> None:
+        spec = self._shot_spec(manifest, index)
+        shot_id = spec.shot.id
+        stage = f"clip/{shot_id:02d}"
+        keyframe, clip = self.run.keyframe(shot_id), self.run.clip(shot_id)
+        cutout_sha = manifest.assets[self.run.relative(self.run.cutout)].sha256
+
+        def render() -> None:
+            self.engine("visual").render_shot(
+                spec, self.run.cutout, keyframe, clip, on_frame=FrameThrottle(self.emit, stage, shot_id)
             )
+            self.run.record_asset(manifest, keyframe, stage)
+            self.run.record_asset(manifest, clip, stage)
+
+        self._run_stage(
+            manifest,
+            stage,
+            self._input_hash(stage, manifest, spec=spec.model_dump(mode="json"), cutout=cutout_sha),
+            render,
+            lambda: manifest.assets.get(self.run.relative(clip)),
+            lambda: self.run.asset_intact(manifest, keyframe) and self.run.asset_intact(manifest, clip),
+            shot=shot_id,
+        )
+
+    def _review_clip(self, manifest: Manifest, index: int) -> None:
+        """Keyframe and clip failures go back to the visual engine: a retake with a new seed, closer if needed."""
+        from personavlog.feedback.critics.visual import critique_clip, critique_keyframe
+
+        board = manifest.shots()
+        assert board is not None
+        shot = board.shots[index]
+        stage = f"clip/{shot.id:02d}"
+
+        def critic(round_: int) -> list[Critique]:
+            framing = self._shot_spec(manifest, index).shot.framing
             keyframe, clip = self.run.keyframe(shot.id), self.run.clip(shot.id)
-
-            def render(
-                spec: ShotRenderSpec = spec, keyframe: Path = keyframe, clip: Path = clip, stage: str = stage
-            ) -> None:
-                self.engine("visual").render_shot(
-                    spec, self.run.cutout, keyframe, clip, on_frame=FrameThrottle(self.emit, stage, spec.shot.id)
-                )
-                self.run.record_asset(manifest, keyframe, stage)
-                self.run.record_asset(manifest, clip, stage)
-
-            self._run_stage(
-                manifest,
-                stage,
-                self._input_hash(stage, manifest, spec=spec.model_dump(mode="json"), cutout=cutout_sha),
-                render,
-                lambda clip=clip: manifest.assets.get(self.run.relative(clip)),
-                lambda keyframe=keyframe, clip=clip: (
-                    self.run.asset_intact(manifest, keyframe) and self.run.asset_intact(manifest, clip)
-                ),
-                shot=shot.id,
+            return critique_keyframe(shot.id, manifest.request.reference, keyframe, framing, round_) + critique_clip(
+                shot.id, clip, round_
             )
 
-        assert manifest.music_brief is not None
+        def roll_back(failed: list[tuple[int, Critique]], round_: int) -> bool:
+            adjust = manifest.adjustments.setdefault(stage, {})
+            adjust["retake"] = int(adjust.get("retake", 0)) + 1
+            if policy.wants_closer(c for _, c in failed):
+                adjust["framing"] = policy.tighter(self._shot_spec(manifest, index).shot.framing).value
+            for critique_index, _critique in failed:
+                self._rollback(manifest, critique_index, stage, round_)
+            return True
+
+        self._review(
+            manifest,
+            stage,
+            lambda: manifest.stages[stage].input_hash,
+            critic,
+            roll_back,
+            lambda: self._clip(manifest, index),
+            lambda: [self.run.keyframe(shot.id), self.run.clip(shot.id)],
+        )
+
+    def _music(self, manifest: Manifest) -> None:
+        timeline, brief = manifest.timeline, manifest.music_brief
+        assert timeline is not None and brief is not None
         spans = [(s.start_s, s.duration_s) for s in timeline.shots]
+        retake = int(manifest.adjustments.get("music", {}).get("retake", 0))
+        seed = manifest.request.seed + policy.RETAKE_SEED_STEP * retake
 
         def music() -> None:
-            self.engine("music").render(manifest.music_brief, spans, timeline.total_s, request.seed, self.run.music)
+            self.engine("music").render(brief, spans, timeline.total_s, seed, self.run.music)
             self.run.record_asset(manifest, self.run.music, "music")
 
         self._run_stage(
             manifest,
             "music",
-            self._input_hash(
-                "music", manifest, brief=document_hash(manifest.music_brief), spans=spans, seed=request.seed
-            ),
+            self._input_hash("music", manifest, brief=document_hash(brief), spans=spans, seed=seed),
             music,
             lambda: manifest.assets.get("music.wav"),
             lambda: self.run.asset_intact(manifest, self.run.music),
         )
+
+    def _review_music(self, manifest: Manifest) -> None:
+        from personavlog.feedback.critics.music import critique_music
+
+        def critic(round_: int) -> list[Critique]:
+            timeline, brief = manifest.timeline, manifest.music_brief
+            assert timeline is not None and brief is not None
+            spans = [(s.start_s, s.duration_s) for s in timeline.shots]
+            return critique_music(self.run.music, brief, spans, timeline.total_s, round_)
+
+        def roll_back(failed: list[tuple[int, Critique]], round_: int) -> bool:
+            adjust = manifest.adjustments.setdefault("music", {})
+            adjust["retake"] = int(adjust.get("retake", 0)) + 1
+            for index, _critique in failed:
+                self._rollback(manifest, index, "music", round_)
+            return True
+
+        self._review(
+            manifest,
+            "music",
+            lambda: manifest.stages["music"].input_hash,
+            critic,
+            roll_back,
+            lambda: self._music(manifest),
+            lambda: [self.run.music],
+        )
+
+    def _compose(self, manifest: Manifest) -> None:
+        timeline = manifest.timeline
+        assert timeline is not None
+        shot_ids = [s.shot_id for s in timeline.shots]
+        adjust = manifest.adjustments.get("compose", {})
 
         def compose() -> None:
             from personavlog.compose.render import compose_vlog
 
             report = compose_vlog(
                 timeline,
-                clips={s.id: self.run.clip(s.id) for s in board.shots},
-                voices={s.id: self.run.voice(s.id) for s in board.shots},
+                clips={i: self.run.clip(i) for i in shot_ids},
+                voices={i: self.run.voice(i) for i in shot_ids},
                 music=self.run.music,
                 out_mp4=self.run.video,
                 out_srt=self.run.srt,
                 on_progress=FrameThrottle(self.emit, "compose"),
+                target_lufs=float(adjust.get("target_lufs", -16.0)),
+                peak_limit_db=float(adjust.get("peak_limit_db", -1.0)),
             )
             manifest.compose_report = report.model_dump(mode="json")
             self.run.record_asset(manifest, self.run.video, "compose")
             self.run.record_asset(manifest, self.run.srt, "compose")
 
-        asset_hashes = {
-            path: record.sha256
-            for path, record in manifest.assets.items()
-            if path.startswith("shots/") or path == "music.wav"
-        }
+        used = {f"shots/{i:02d}/{name}" for i in shot_ids for name in ("clip.mp4", "voice.wav")} | {"music.wav"}
         self._run_stage(
             manifest,
             "compose",
-            self._input_hash("compose", manifest, timeline=document_hash(timeline), assets=asset_hashes),
+            self._input_hash(
+                "compose",
+                manifest,
+                timeline=document_hash(timeline),
+                assets={path: manifest.assets[path].sha256 for path in sorted(used)},
+            ),
             compose,
             lambda: manifest.assets.get("vlog.mp4"),
             lambda: self.run.asset_intact(manifest, self.run.video) and self.run.asset_intact(manifest, self.run.srt),
         )
+
+    def _review_final_cut(self, manifest: Manifest) -> None:
+        from personavlog.feedback.critics.final_cut import TARGET_LUFS, critique_final_cut
+
+        def critic(round_: int) -> list[Critique]:
+            report = manifest.compose_report
+            assert report is not None
+            return critique_final_cut(
+                self.run.video,
+                self.run.srt,
+                float(report["integrated_lufs"]),
+                float(report["true_peak_dbfs"]),
+                float(report["duration_s"]),
+                manifest.request.duration_s,
+                round_,
+            )
+
+        def roll_back(failed: list[tuple[int, Critique]], round_: int) -> bool:
+            adjust = manifest.adjustments.setdefault("compose", {})
+            report = manifest.compose_report
+            assert report is not None
+            changed = False
+            for index, critique in failed:
+                if critique.target == "vlog.loudness":
+                    offset = TARGET_LUFS - float(report["integrated_lufs"])
+                    adjust["target_lufs"] = round(float(adjust.get("target_lufs", TARGET_LUFS)) + offset, 2)
+                elif critique.target == "vlog.true_peak":
+                    adjust["peak_limit_db"] = round(float(adjust.get("peak_limit_db", -1.0)) - 0.5, 2)
+                else:
+                    continue
+                changed = True
+                self._rollback(manifest, index, "compose", round_)
+            return changed
+
+        self._review(
+            manifest,
+            "compose",
+            lambda: manifest.stages["compose"].input_hash,
+            critic,
+            roll_back,
+            lambda: self._compose(manifest),
+            lambda: [self.run.video, self.run.srt],
+        )
+
+    def _render_stages(self, manifest: Manifest) -> None:
+        request = manifest.request
+        board = manifest.shots()
+        if board is None or manifest.monologue() is None or manifest.visuals() is None or manifest.persona is None:
+            raise StageError("plan", "the plan is incomplete; run `personavlog plan` again")
+
+        for shot in board.shots:
+            self._voice(manifest, shot.id)
+        if request.feedback:
+            self._review_voices(manifest)
+
+        lines = {line.shot_id: line.text for line in manifest.monologue() or []}
+        durations = {s.id: wav_duration_s(self.run.voice(s.id)) for s in board.shots}
+        width, height = request.frame_size()
+        manifest.timeline = timing.build_timeline(board, lines, durations, width, height, request.fps)
+        self.run.save(manifest)
+
+        for index in range(len(board.shots)):
+            self._clip(manifest, index)
+            if request.feedback:
+                self._review_clip(manifest, index)
+
+        self._music(manifest)
+        if request.feedback:
+            self._review_music(manifest)
+
+        self._compose(manifest)
+        if request.feedback:
+            self._review_final_cut(manifest)

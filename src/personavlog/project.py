@@ -86,6 +86,14 @@ class Manifest(BaseModel):
     timings: dict[str, float] = Field(default_factory=dict)
     llm_calls: list[LLMCall] = Field(default_factory=list)
     stages: dict[str, StageRecord] = Field(default_factory=dict)
+    feedback: dict[str, list[str]] = Field(
+        default_factory=dict, description="notes from critics and the user that the kept take of each stage used"
+    )
+    adjustments: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="engine retake settings per stage (seed offset, framing, mastering)"
+    )
+    reviews: dict[str, str] = Field(default_factory=dict, description="review -> the state it concluded on")
+    compose_report: dict[str, Any] | None = None
 
     # The storyboard in the manifest merges three documents; these split it back apart.
     def shots(self) -> Storyboard | None:

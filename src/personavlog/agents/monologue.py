@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from personavlog.agents.base import AgentCallLog, AgentTask, example_shingles, notes_block, render, run_agent
+from personavlog.agents.story import beat_index
 from personavlog.agents.text import (
     clean_text,
     complete_sentences,
@@ -81,7 +82,7 @@ def write_monologue(llm: LLMClient, request: VlogRequest, persona: PersonaProfil
     lines: list[str] = []
     count = len(storyboard.shots)
     for index, shot in enumerate(storyboard.shots):
-        beat = story.beats[index * len(story.beats) // count]
+        beat = story.beats[beat_index(index, count, len(story.beats))]
         target, low, high = word_budget(shot.duration_s)
         earlier = list(lines)
         task = AgentTask(

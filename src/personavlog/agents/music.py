@@ -6,13 +6,11 @@ towards the last third and settles at the end), so it always has one value per s
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any, get_args
 
-from personavlog.agents.base import AgentCallLog, AgentTask, load_template, notes_block, render, run_agent
-from personavlog.agents.text import clean_text, word_count
+from personavlog.agents.base import AgentCallLog, AgentTask, notes_block, render, run_agent
 from personavlog.llm.base import LLMClient
 from personavlog.schema import Mood, MusicBrief, Story, Storyboard, VlogRequest
 
@@ -20,6 +18,11 @@ AGENT = "music"
 INSTRUMENTS = (
     "piano", "electric piano", "acoustic guitar", "electric guitar", "strings", "cello", "violin", "flute",
     "synth pad", "bass", "drums", "marimba", "harp", "choir", "brass",
+)
+GENRES = (
+    "acoustic folk", "celtic folk", "ambient", "lo-fi hip hop", "jazz", "bossa nova", "classical",
+    "cinematic orchestral", "piano ballad", "chamber pop", "indie pop", "city pop", "synthwave", "electronic dance",
+    "post-rock", "rock", "blues", "funk", "country", "reggae", "latin", "world music", "gospel", "chiptune",
 )
 KEYS = get_args(MusicBrief.model_fields["key"].annotation)
 TEMPI = tuple(range(56, 172, 4))
@@ -37,7 +40,7 @@ MOOD_BPM = {
 BRIEF_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "genre": {"type": "string", "minLength": 3, "maxLength": 40},
+        "genre": {"type": "string", "enum": list(GENRES)},
         "mood": {"type": "string", "enum": [str(m) for m in Mood]},
         "bpm": {"type": "integer", "enum": list(TEMPI)},
         "key": {"type": "string", "enum": list(KEYS)},
@@ -64,7 +67,7 @@ def energy_curve(storyboard: Storyboard) -> list[float]:
 def parse_brief(data: dict[str, Any], energy: list[float]) -> MusicBrief:
     instruments = list(dict.fromkeys(str(i) for i in data.get("instruments", [])))
     brief = MusicBrief.model_validate({
-        "genre": clean_text(str(data.get("genre", ""))).lower().rstrip("."),
+        "genre": str(data.get("genre", "")),
         "mood": data.get("mood"),
         "bpm": data.get("bpm"),
         "key": data.get("key"),
@@ -77,21 +80,12 @@ def parse_brief(data: dict[str, Any], energy: list[float]) -> MusicBrief:
         raise ValueError(f"unknown instruments {unknown}; choose from {', '.join(INSTRUMENTS)}")
     if len(brief.instruments) < 2:
         raise ValueError("name at least two different instruments")
-    if not 1 <= word_count(brief.genre) <= 5 or ":" in brief.genre:
-        raise ValueError("genre must be a short name of a music genre, one to five words")
+    if brief.genre not in GENRES:
+        raise ValueError(f"genre must be one of {', '.join(GENRES)}")
     low, high = MOOD_BPM[brief.mood]
     if not low <= brief.bpm <= high:
         raise ValueError(f"a {brief.mood} brief needs a tempo from {low} to {high} bpm, not {brief.bpm}")
     return brief
-
-
-EXAMPLE_GENRES = frozenset(re.findall(r'"genre": "([^"]+)"', load_template("music.txt").template))
-
-
-def review_brief(brief: MusicBrief) -> str | None:
-    if brief.genre in EXAMPLE_GENRES:
-        return f"{brief.genre} is an example's genre; choose a genre for this theme"
-    return None
 
 
 def score_brief(brief: MusicBrief, moods: Sequence[Mood]) -> float:
@@ -111,13 +105,13 @@ def write_music_brief(llm: LLMClient, request: VlogRequest, story: Story, storyb
     energy = energy_curve(storyboard)
     task = AgentTask(
         agent=AGENT,
-        prompt=render("music.txt", theme=request.theme, style=request.style,
+        prompt=render("music.txt", genres=", ".join(GENRES), instruments=", ".join(INSTRUMENTS),
+                      theme=request.theme, style=request.style,
                       moods=", ".join(str(m) for m in moods), notes=notes_block(feedback)),
         cue="Brief:",
         schema=BRIEF_SCHEMA,
         parse=lambda data: parse_brief(data, energy),
         score=lambda brief: score_brief(brief, moods),
-        review=review_brief,
         max_tokens=90,
         temperature=0.6,
         good_enough=1.0,

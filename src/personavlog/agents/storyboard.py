@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from personavlog.agents.base import AgentCallLog, AgentTask, example_shingles, notes_block, render, run_agent
 from personavlog.agents.hints import allowed_places, allowed_times, allowed_weather
-from personavlog.agents.story import PARTS
+from personavlog.agents.story import PARTS, beat_index
 from personavlog.agents.text import (
     clean_text,
     copies_from,
@@ -217,9 +217,9 @@ def write_storyboard(llm: LLMClient, request: VlogRequest, persona: PersonaProfi
     notes = notes_block(feedback)
     drafts: list[ShotDraft] = []
     for index in range(count):
-        beat_index = index * len(story.beats) // count
-        beat = story.beats[beat_index]
-        schema = shot_schema(request.theme, story_part(story, beat_index))
+        part = beat_index(index, count, len(story.beats))
+        beat = story.beats[part]
+        schema = shot_schema(request.theme, story_part(story, part))
         previous = drafts[-1] if drafts else None
         before = previous.location if previous else FIRST_SHOT
         task = AgentTask(

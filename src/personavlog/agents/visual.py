@@ -109,15 +109,18 @@ def motion_prompt(shot: Shot, motion: str) -> str:
     return f"{_CAMERA_WORDS[shot.camera]}, {motion}"
 
 
+def _without_people(text: str) -> str:
+    """Drop the clauses that describe a person: the persona's description is the only one in the prompt."""
+    return ", ".join(clause for clause in text.split(",") if not _PEOPLE.search(clause))
+
+
 def parse_visual(data: dict[str, Any], examples: set[tuple[str, ...]]) -> tuple[str, str]:
-    details = tidy_phrase(_phrase(str(data.get("details", ""))), 16)
+    details = tidy_phrase(_without_people(_phrase(str(data.get("details", "")))), 16)
     motion = tidy_phrase(_phrase(str(data.get("motion", ""))), 14)
     if word_count(details) < 3:
-        raise ValueError("details are too short; name a few things in the frame")
+        raise ValueError("details are too short; name a few things in the frame, not the person")
     if word_count(motion) < 3:
         raise ValueError("motion is too short; say what moves")
-    if _PEOPLE.search(details):
-        raise ValueError("details must describe the place and the light, not the person")
     for name, text in (("details", details), ("motion", motion)):
         if copies_from(text, examples):
             raise ValueError(f"{name} copies an example; describe this shot")

@@ -104,6 +104,8 @@ class ConstrainedSampler:
         self.lib = lib
         self.params = params
         self.rng = np.random.Generator(np.random.PCG64(seed))
+        self.history: list[int] = []
+        """Tokens sampled so far in this answer, across fields: the repetition penalty looks at all of them."""
         self.vocab = llama._model.vocab
         self.n_vocab = llama.n_vocab()
         eog = {int(t) for t in (lib.llama_vocab_eos(self.vocab), lib.llama_vocab_eot(self.vocab)) if t >= 0}
@@ -122,12 +124,13 @@ class ConstrainedSampler:
                 logits = logits.astype(np.float32)
                 if out and grammar.allowed(self.eog, logits[self.eog]).any():
                     return out, "stop"  # the grammar is complete: stop before any optional trailing space
-                self._penalise(logits, out[-self.params.repeat_window:])
+                self._penalise(logits, self.history[-self.params.repeat_window:])
                 token = self._pick(logits, grammar)
                 if token in self.eog or self.lib.llama_vocab_is_eog(self.vocab, token):
                     return out, "stop"
                 grammar.accept(token)
                 out.append(token)
+                self.history.append(token)
                 self.llama.eval([token])
             return out, "length"
         finally:

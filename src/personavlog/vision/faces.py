@@ -28,10 +28,12 @@ def detect_faces(image_rgb: np.ndarray, min_fraction: float = 0.06) -> list[Face
     gray = cv2.cvtColor(image_rgb, cv2.COLOR_RGB2GRAY)
     if scale < 1.0:
         gray = cv2.resize(gray, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
-    gray = cv2.equalizeHist(gray)
     min_side = max(24, int(min(gray.shape) * min_fraction))
-    for name in _CASCADES:
-        found = _cascade(name).detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(min_side, min_side))
+    # Global equalisation suits most photos; a grey backdrop can flatten the face instead, so the raw and
+    # locally equalised images are tried too.
+    variants = (cv2.equalizeHist(gray), gray, cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(gray))
+    for image, name in ((v, n) for v in variants for n in _CASCADES):
+        found = _cascade(name).detectMultiScale(image, scaleFactor=1.1, minNeighbors=5, minSize=(min_side, min_side))
         if len(found):
             boxes = sorted((tuple(int(v) for v in box) for box in found), key=lambda b: b[2] * b[3], reverse=True)
             return [

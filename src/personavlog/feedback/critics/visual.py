@@ -29,22 +29,20 @@ def critique_keyframe(
     target = f"shot {shot_id:02d} keyframe"
     with Image.open(keyframe) as loaded:
         image = np.asarray(loaded.convert("RGB"))
-    critiques: list[Critique] = []
-    if framing != Framing.WIDE:
-        distance = identity_distance(reference, image)
-        score = 0.0 if distance is None else max(0.0, 1.0 - distance)
-        critiques.append(
-            Critique(
-                stage=stage,
-                target=f"{target}.identity",
-                score=round(score, 4),
-                threshold=round(1.0 - SAME_PERSON_DISTANCE, 4),
-                passed=distance is not None and distance < SAME_PERSON_DISTANCE,
-                feedback="The protagonist's face is missing or not recognisable: frame the person closer and "
-                "keep the face unobstructed and lit.",
-                round=round_,
-            )
+    distance = identity_distance(reference, image)
+    critiques = [
+        Critique(
+            stage=stage,
+            target=f"{target}.identity",
+            score=round(0.0 if distance is None else max(0.0, 1.0 - distance), 4),
+            threshold=round(1.0 - SAME_PERSON_DISTANCE, 4),
+            passed=distance is not None and distance < SAME_PERSON_DISTANCE,
+            feedback="The protagonist's face is missing or not recognisable: frame the person closer and "
+            "keep the face unobstructed and lit.",
+            round=round_,
         )
+    ]
+    if framing != Framing.WIDE:
         share = largest_face_share(image)
         critiques.append(
             Critique(

@@ -37,6 +37,12 @@ class Plane:
         return self._static
 
 
+def coverage(image: np.ndarray) -> np.ndarray:
+    """True where an RGBA uint8 image has anything (coverage or light): one 32-bit test per pixel."""
+    packed = np.ascontiguousarray(image).view(np.uint32)[..., 0]
+    return packed != 0
+
+
 def _runs(filled: np.ndarray, gap: int) -> list[tuple[int, int]]:
     """[start, end) ranges of True, splitting only where at least `gap` False values separate them."""
     idx = np.flatnonzero(filled)
@@ -53,7 +59,7 @@ def split_sparse(image: np.ndarray, gap: int = 12) -> list[tuple[np.ndarray, int
 
     Pieces are separated by fully empty rows/columns, so warping them one by one cannot leave seams.
     """
-    visible = image.max(axis=2) > 0
+    visible = coverage(image)
     pieces: list[tuple[np.ndarray, int, int]] = []
     for y0, y1 in _runs(visible.any(axis=1), gap):
         band = visible[y0:y1]
@@ -81,7 +87,7 @@ def holes(image: np.ndarray, max_rects: int = 6) -> list[tuple[int, int, int, in
 
 def crop_to_content(image: np.ndarray) -> tuple[np.ndarray, int, int] | None:
     """The smallest sub-image holding everything visible (coverage or light), and its offset."""
-    visible = image.max(axis=2) if image.shape[2] == 4 else image
+    visible = coverage(image)
     rows = np.flatnonzero(visible.any(axis=1))
     if len(rows) == 0:
         return None

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from personavlog.engines.visual.animatic.light import Colour
-from personavlog.engines.visual.animatic.paint import Canvas, mix, ridge, scale
+from personavlog.engines.visual.animatic.paint import Canvas, mix, ridge, scale, to_u8
 
 WARM_LIGHT: Colour = (1.0, 0.78, 0.45)
 WINDOW_LIGHTS: tuple[Colour, ...] = ((1.0, 0.80, 0.50), (1.0, 0.88, 0.62), (0.98, 0.70, 0.42), (0.85, 0.90, 1.0))
@@ -320,8 +320,8 @@ def ridge_fill(
     current = c.albedo.astype(np.float32)
     new_rgb = rgb * 255.0 * cover + current[..., :3] * (1 - cover)
     new_a = 255.0 * cover + current[..., 3:4] * (1 - cover)
-    c.albedo[..., :3] = np.clip(new_rgb, 0, 255).astype(np.uint8)
-    c.albedo[..., 3:4] = np.clip(new_a, 0, 255).astype(np.uint8)
+    c.albedo[..., :3] = to_u8(new_rgb, 1.0)
+    c.albedo[..., 3:4] = to_u8(new_a, 1.0)
     return top_y
 
 

@@ -26,13 +26,21 @@ def _byte(colour: Colour) -> tuple[int, int, int]:
     return tuple(min(255, max(0, round(c * 255))) for c in colour)  # type: ignore[return-value]
 
 
-def content_box(visible: np.ndarray, pad: int = 0) -> tuple[int, int, int, int] | None:
-    """(y0, y1, x0, x1) around the True pixels of a 2-D mask, grown by `pad` (clipped to the mask)."""
-    rows = np.flatnonzero(visible.any(axis=1))
+def to_u8(values: np.ndarray, scale: float = 255.0) -> np.ndarray:
+    """Float image -> uint8, multiplied by `scale`, rounded and saturated (much faster than numpy's clip)."""
+    flat = np.ascontiguousarray(values, dtype=np.float32)
+    h = flat.shape[0]
+    return cv2.multiply(flat.reshape(h, -1), scale, dtype=cv2.CV_8U).reshape(flat.shape)
+
+
+def content_box(image: np.ndarray, pad: int = 0) -> tuple[int, int, int, int] | None:
+    """(y0, y1, x0, x1) around the non-zero pixels (any channel) of an image or mask, grown by `pad`."""
+    h, w = image.shape[:2]
+    rows = np.flatnonzero(image.reshape(h, -1).any(axis=1))
     if len(rows) == 0:
         return None
-    cols = np.flatnonzero(visible.any(axis=0))
-    h, w = visible.shape
+    cols_any = image.any(axis=0)
+    cols = np.flatnonzero(cols_any.any(axis=1) if cols_any.ndim > 1 else cols_any)
     return (max(0, rows[0] - pad), min(h, rows[-1] + 1 + pad), max(0, cols[0] - pad), min(w, cols[-1] + 1 + pad))
 
 
@@ -278,33 +286,50 @@ def finish(
     out = np.zeros((canvas.height, canvas.width, 4), np.uint8)
     emitting = lights_on > 0 and bool(canvas.emit.any())
     sigma = canvas.unit * 0.012
-    visible = canvas.albedo[..., 3] > 0
+    box = content_box(canvas.albedo[..., 3])
     if emitting:
-        visible = visible | (canvas.emit.max(axis=2) > 0)
-    box = content_box(visible, pad=int(sigma * 4 * 3) if emitting and bloom > 0 else 0)
+        glow_box = content_box(canvas.emit, pad=int(sigma * 4 * 3) if bloom > 0 else 0)
+        if glow_box is not None:
+            box = (
+                glow_box
+                if box is None
+                else (
+                    min(box[0], glow_box[0]),
+                    max(box[1], glow_box[1]),
+                    min(box[2], glow_box[2]),
+                    max(box[3], glow_box[3]),
+                )
+            )
     if box is None:
         return out
     y0, y1, x0, x1 = box
     albedo = canvas.albedo[y0:y1, x0:x1].astype(np.float32) * np.float32(1 / 255)
-    alpha = albedo[..., 3:4]
-    rgb = albedo[..., :3]
     height, width = y1 - y0, x1 - x0
     if texture > 0:
         # Paint is never perfectly flat: a faint, large-grained variation keeps surfaces from looking synthetic.
-        grain = value_noise(height, width, canvas.unit / 40.0, rng) * 0.6
-        grain += value_noise(height, width, canvas.unit / 260.0, rng) * 0.4
-        rgb *= (1.0 + texture * grain)[..., None]
-    shade = canvas.shade[y0:y1, x0:x1].astype(np.float32)[..., None] * np.float32(shadow_strength / 255)
-    light = np.asarray(ambient, np.float32) + np.asarray(direct, np.float32) * (1.0 - shade)
-    lit = rgb * light
-    lit *= np.float32(1.0 - haze_amount)
-    lit += np.asarray(haze, np.float32) * np.float32(haze_amount) * alpha
+        grain = value_noise(height, width, canvas.unit / 40.0, rng) * np.float32(0.6 * texture)
+        grain += value_noise(height, width, canvas.unit / 260.0, rng) * np.float32(0.4 * texture)
+        grain += 1.0
+        albedo[..., :3] *= grain[..., None]
+    # Light and haze are one affine map of premultiplied (r, g, b, a): colour * light * (1 - haze) + haze * a.
+    keep = 1.0 - haze_amount
+    full_light = np.asarray(ambient, np.float32) + np.asarray(direct, np.float32)
+    matrix = np.zeros((3, 4), np.float32)
+    matrix[:, :3] = np.diag(full_light * keep)
+    matrix[:, 3] = np.asarray(haze, np.float32) * haze_amount
+    lit = cv2.transform(albedo, matrix)
+    shade_box = content_box(canvas.shade[y0:y1, x0:x1])
+    if shade_box is not None and shadow_strength > 0:
+        sy0, sy1, sx0, sx1 = shade_box
+        shade = canvas.shade[y0 + sy0 : y0 + sy1, x0 + sx0 : x0 + sx1].astype(np.float32)[..., None]
+        blocked = np.asarray(direct, np.float32) * np.float32(shadow_strength * keep / 255)
+        lit[sy0:sy1, sx0:sx1] -= albedo[sy0:sy1, sx0:sx1, :3] * shade * blocked
     if emitting:
         emission = canvas.emit[y0:y1, x0:x1].astype(np.float32) * np.float32(lights_on / 255)
         lit += emission
         if bloom > 0:
             lit += soft_blur(emission, sigma) * np.float32(bloom * 0.8)
             lit += soft_blur(emission, sigma * 4) * np.float32(bloom * 0.6)
-    out[y0:y1, x0:x1, :3] = np.clip(lit * 255.0, 0, 255).astype(np.uint8)
+    out[y0:y1, x0:x1, :3] = to_u8(lit)
     out[y0:y1, x0:x1, 3] = canvas.albedo[y0:y1, x0:x1, 3]
     return out

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from personavlog.engines.visual.animatic.light import Colour, Lighting
-from personavlog.engines.visual.animatic.paint import soft_blur
+from personavlog.engines.visual.animatic.paint import soft_blur, to_u8
 from personavlog.engines.visual.animatic.scenes.base import SceneLayers
 from personavlog.schema import FaceBox, Framing
 from personavlog.vision.faces import largest_face
@@ -60,7 +60,7 @@ def find_face(rgba: np.ndarray, recorded: FaceBox | None) -> FaceBox:
 def fade_cut_edges(rgba: np.ndarray) -> np.ndarray:
     """Where the body runs into the left/right edge of the photo, fade it out instead of ending in a straight cut."""
     alpha = rgba[..., 3].astype(np.float32)
-    h, w = alpha.shape
+    w = alpha.shape[1]
     ramp_w = max(2, int(w * 0.12))
     ramp = np.ones(w, np.float32)
     ramp_in = (np.arange(ramp_w, dtype=np.float32) + 0.5) / ramp_w
@@ -135,14 +135,20 @@ def build_person(
     return PersonSprite(sprite, origin, pivot, (target_x, target_y), (face.w * scale, face.h * scale))
 
 
-def _match_light(rgb: np.ndarray, alpha: np.ndarray, scene: SceneLayers, light: Lighting, frame_h: int,
-                 face: tuple[float, float, float]) -> np.ndarray:
+def _match_light(
+    rgb: np.ndarray,
+    alpha: np.ndarray,
+    scene: SceneLayers,
+    light: Lighting,
+    frame_h: int,
+    face: tuple[float, float, float],
+) -> np.ndarray:
     key = np.asarray(scene.key_light, np.float32)
     key_luma = max(1e-3, float(_luma(key)))
     tint = 1.0 + (key / key_luma - 1.0) * 0.45
     exposure = float(np.clip(0.5 + 0.45 * scene.ambient_level, 0.6, 1.05))
     out = rgb * tint * exposure
-    boost = max(0.0, 0.6 - scene.ambient_level) * 0.9
+    boost = max(0.0, 0.6 - scene.ambient_level) * 1.0
     if boost > 0:
         # In dark scenes a soft key light stays on the face, as a film crew would light it.
         fx, fy, size = face
@@ -173,16 +179,16 @@ def _with_shadow(
     background is far away and only a faint, wide contact darkening remains.
     """
     h, w = alpha.shape[:2]
-    offset_x = round(light.shadow_dir * frame_h * (0.045 if indoor else 0.02))
+    offset_x = round(light.shadow_dir * frame_h * (0.06 if indoor else 0.02))
     offset_y = round(frame_h * 0.015)
-    blur = max(2.0, frame_h * (0.018 if indoor else 0.035))
+    blur = max(2.0, frame_h * (0.025 if indoor else 0.035))
     pad_x = abs(offset_x) + int(blur * 3)
     pad_y = int(blur * 3)
     big_h, big_w = h + 2 * pad_y + offset_y, w + 2 * pad_x
     shadow = np.zeros((big_h, big_w), np.float32)
     sx0, sy0 = pad_x + offset_x, pad_y + offset_y
     shadow[sy0 : sy0 + h, sx0 : sx0 + w] = alpha[..., 0]
-    strength = (0.2 + 0.4 * light.shadow_strength) * (1.0 if indoor else 0.45)
+    strength = (0.15 + 0.3 * light.shadow_strength) * (1.0 if indoor else 0.55)
     shadow = soft_blur(shadow, blur) * strength
     if not indoor:
         # Nothing stands right behind the head outdoors: keep only the darkening low on the body.
@@ -196,8 +202,8 @@ def _with_shadow(
     out_a = person_a + shadow * (1 - person_a)
     out_rgb = person_rgb + (shadow[..., None] * shadow_colour) * (1 - person_a[..., None])
     out = np.empty((big_h, big_w, 4), np.uint8)
-    out[..., :3] = np.clip(out_rgb * 255, 0, 255).astype(np.uint8)
-    out[..., 3] = np.clip(out_a * 255, 0, 255).astype(np.uint8)
+    out[..., :3] = to_u8(out_rgb)
+    out[..., 3] = to_u8(out_a)
     return out, pad_x, pad_y
 
 

@@ -15,7 +15,7 @@ from personavlog.engines.visual.animatic.light import lighting_for
 from personavlog.engines.visual.animatic.person import body_matrix, build_person, find_face, subject_position
 from personavlog.engines.visual.animatic.scenes import SceneContext, paint_scene
 from personavlog.engines.visual.animatic.seeding import rng_for
-from personavlog.engines.visual.animatic.style import Grader, resolve_style
+from personavlog.engines.visual.animatic.style import Grader, resolve_style, with_mood
 from personavlog.engines.visual.animatic.weather import WeatherEffects
 from personavlog.engines.visual.base import ShotRenderSpec
 from personavlog.schema import CameraMove
@@ -53,7 +53,8 @@ def prepare_shot(spec: ShotRenderSpec, cutout_path: Path) -> PreparedShot:
 
     context = SceneContext(canvas_w, canvas_h, light, rng_for(spec.seed, shot.id, "scene"), face_x + margin[0])
     scene = paint_scene(shot.location_kind, context)
-    grader = Grader(resolve_style(spec.style), width, height, rng_for(spec.seed, shot.id, "style"))
+    look = with_mood(resolve_style(spec.style), shot.mood.value)
+    grader = Grader(look, width, height, rng_for(spec.seed, shot.id, "style"))
 
     rgba, recorded = load_cutout(cutout_path)
     face = find_face(rgba, recorded)

@@ -7,13 +7,13 @@ pre-rendered layer; only screen-space things (vignette, paper, scanlines, grain)
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
 from personavlog.engines.visual.animatic.light import Colour
-from personavlog.engines.visual.animatic.paint import content_box, soft_blur, value_noise
+from personavlog.engines.visual.animatic.paint import content_box, soft_blur, to_u8, value_noise
 
 
 @dataclass(frozen=True)
@@ -147,6 +147,35 @@ _KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+# Mood nudges the grade a little (saturation, brightness, contrast, highlight and shadow tints).
+_MOODS: dict[str, tuple[float, float, float, Colour, Colour]] = {
+    "calm": (0.95, 0.0, 0.97, (0.0, 0.0, 0.0), (0.0, 0.0, 0.0)),
+    "joyful": (1.1, 0.02, 1.0, (0.0, 0.0, 0.0), (0.03, 0.02, 0.0)),
+    "nostalgic": (0.88, 0.01, 0.96, (0.02, 0.01, 0.0), (0.05, 0.02, -0.02)),
+    "melancholic": (0.8, -0.02, 1.0, (-0.01, 0.0, 0.04), (0.0, 0.0, 0.02)),
+    "energetic": (1.12, 0.01, 1.08, (0.0, 0.0, 0.0), (0.02, 0.0, 0.0)),
+    "tense": (0.88, -0.02, 1.12, (-0.02, 0.03, 0.02), (0.0, 0.01, 0.0)),
+    "romantic": (1.02, 0.01, 0.97, (0.02, 0.0, 0.02), (0.05, 0.01, 0.01)),
+    "hopeful": (1.04, 0.03, 1.0, (0.0, 0.0, 0.0), (0.03, 0.02, -0.01)),
+    "playful": (1.15, 0.02, 1.02, (0.0, 0.0, 0.0), (0.0, 0.0, 0.0)),
+}
+
+
+def with_mood(preset: StylePreset, mood: str) -> StylePreset:
+    nudge = _MOODS.get(str(mood))
+    if nudge is None:
+        return preset
+    saturation, brightness, contrast, shadow, highlight = nudge
+    return replace(
+        preset,
+        saturation=preset.saturation * saturation,
+        brightness=preset.brightness + brightness,
+        contrast=preset.contrast * contrast,
+        shadow_tint=tuple(a + b for a, b in zip(preset.shadow_tint, shadow, strict=True)),  # type: ignore[arg-type]
+        highlight_tint=tuple(a + b for a, b in zip(preset.highlight_tint, highlight, strict=True)),  # type: ignore[arg-type]
+    )
+
+
 def resolve_style(style: str) -> StylePreset:
     """The preset whose keywords the style text mentions (first match wins); typos are matched loosely."""
     text = " ".join(style.lower().replace("_", " ").split())
@@ -223,7 +252,7 @@ class Grader:
     def stylise(self, premult: np.ndarray, opaque: bool = False) -> np.ndarray:
         """Grade and texture a premultiplied RGBA layer (only where it has content)."""
         glow = self.preset.halation > 0 or self.preset.bloom > 0
-        box = content_box(premult.max(axis=2) > 0, pad=int(min(self.width, self.height) * 0.06) if glow else 2)
+        box = content_box(premult, pad=int(min(self.width, self.height) * 0.06) if glow else 2)
         result = np.zeros_like(premult)
         if box is None:
             return result
@@ -260,7 +289,7 @@ class Grader:
         if p.halation > 0 or p.bloom > 0:
             out = self._glow(out)
         result = np.empty_like(premult)
-        result[..., :3] = np.clip(out * 255.0, 0, 255).astype(np.uint8)
+        result[..., :3] = to_u8(out)
         result[..., 3] = premult[..., 3] if not opaque else 255
         return result
 

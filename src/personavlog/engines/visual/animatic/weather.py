@@ -33,8 +33,9 @@ class ScrollingTexture:
         add_wrapped(frame, self.image, int(ox), int(oy), self.gain, mask)
 
 
-def add_wrapped(frame: np.ndarray, tex: np.ndarray, ox: int, oy: int, gain: float = 1.0,
-                mask: np.ndarray | None = None) -> None:
+def add_wrapped(
+    frame: np.ndarray, tex: np.ndarray, ox: int, oy: int, gain: float = 1.0, mask: np.ndarray | None = None
+) -> None:
     """frame += tex shifted by (ox, oy) with wrap-around, in at most four saturating block adds.
 
     Where `mask` is zero nothing is added.
@@ -267,8 +268,16 @@ class WeatherEffects:
     def keep_clear(self, centre: tuple[float, float], size: tuple[float, float]) -> None:
         """Keep the nearest particles off an elliptical area (the protagonist's face), so it stays readable."""
         mask = np.full((self.height, self.width), 255, np.uint8)
-        cv2.ellipse(mask, (round(centre[0]), round(centre[1])), (max(1, round(size[0])), max(1, round(size[1]))),
-                    0, 0, 360, 0, -1)
+        cv2.ellipse(
+            mask,
+            (round(centre[0]), round(centre[1])),
+            (max(1, round(size[0])), max(1, round(size[1]))),
+            0,
+            0,
+            360,
+            0,
+            -1,
+        )
         self._front_mask = mask
 
     def draw_front(self, frame: np.ndarray, index: int) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from personavlog.engines.visual.animatic.light import Colour, Lighting
-from personavlog.engines.visual.animatic.paint import Canvas, finish, mix
+from personavlog.engines.visual.animatic.paint import Canvas, finish, mix, to_u8
 from personavlog.schema import Weather
 
 
@@ -79,7 +79,7 @@ class SceneLayers:
 
 def _opaque(rgb: np.ndarray) -> np.ndarray:
     out = np.empty((*rgb.shape[:2], 4), np.uint8)
-    out[..., :3] = np.clip(rgb * 255.0, 0, 255).astype(np.uint8)
+    out[..., :3] = to_u8(rgb)
     out[..., 3] = 255
     return out
 

@@ -1,0 +1,34 @@
+"""The rollback policy: which stage a failed critique goes back to, how a retake is adjusted, which take wins."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from personavlog.schema import Critique, Framing
+
+AGENT_STAGES = ("persona", "story", "storyboard", "visual", "monologue", "music_brief")
+RETAKE_SEED_STEP = 1009
+"""Seed offset per retake of an engine stage: far from the seeds neighbouring requests use."""
+
+
+def failing(critiques: Iterable[Critique]) -> list[Critique]:
+    return [c for c in critiques if not c.passed]
+
+
+def take_quality(critiques: Iterable[Critique]) -> tuple[int, float]:
+    """Compare takes of the same artifact: more checks passed first, then the smaller total shortfall."""
+    chosen = list(critiques)
+    return sum(c.passed for c in chosen), sum(min(0.0, c.score - c.threshold) for c in chosen)
+
+
+def tighter(framing: Framing) -> Framing:
+    """A face too small to recognise asks for the next closer framing."""
+    return {Framing.WIDE: Framing.MEDIUM, Framing.MEDIUM: Framing.CLOSE_UP}.get(framing, Framing.CLOSE_UP)
+
+
+def wants_closer(critiques: Iterable[Critique]) -> bool:
+    return any(c.target.endswith((".identity", ".face_size")) for c in failing(critiques))
+
+
+def is_agent_stage(stage: str) -> bool:
+    return stage in AGENT_STAGES
