@@ -52,23 +52,31 @@ def line_schema(low: int, high: int) -> dict[str, Any]:
     }
 
 
-def parse_line(data: dict[str, Any], low: int, high: int, earlier: Sequence[str],
-               examples: set[tuple[str, ...]]) -> str:
+def parse_line(data: dict[str, Any], low: int, high: int, earlier: Sequence[str]) -> str:
+    """The cleaned line, cut to `high` words at a sentence boundary; too short or a repeated line is invalid."""
     text = complete_sentences(clean_text(str(data.get("line", ""))), max_sentences=4)
     if word_count(text) > high:
         text = trim_to_words(text, high)
     count = word_count(text)
     if count < low:
         raise ValueError(f"the line has {count} words; it needs {low} to {high} words")
-    if not _FIRST_PERSON.search(text) and count > 6:
-        raise ValueError("the line must be the person's own thought, in the first person (I, me, my)")
     key = normalised(text)
     for index, line in enumerate(earlier, 1):
-        if normalised(line) == key or not shingles(line, 5).isdisjoint(shingles(text, 5)):
+        if normalised(line) == key:
             raise ValueError(f"the line repeats line {index}; say something new")
-    if copies_from(text, examples):
-        raise ValueError("the line copies an example; think about this moment")
     return text
+
+
+def review_line(text: str, earlier: Sequence[str], examples: set[tuple[str, ...]]) -> str | None:
+    """Quality objections: not the narrator's own thought, half-repeating an earlier line, copying an example."""
+    if not _FIRST_PERSON.search(text) and word_count(text) > 6:
+        return "the line must be the person's own thought, in the first person (I, me, my)"
+    for index, line in enumerate(earlier, 1):
+        if not shingles(line, 5).isdisjoint(shingles(text, 5)):
+            return f"the line repeats words of line {index}; say something new"
+    if copies_from(text, examples):
+        return "the line copies an example; think about this moment"
+    return None
 
 
 def write_monologue(llm: LLMClient, request: VlogRequest, persona: PersonaProfile, story: Story,
@@ -91,7 +99,8 @@ def write_monologue(llm: LLMClient, request: VlogRequest, persona: PersonaProfil
                           before=lines[-1] if lines else FIRST_LINE, notes=notes),
             cue=f"Words: {target}\nLine:",
             schema=line_schema(low, high),
-            parse=lambda data, low=low, high=high, earlier=earlier: parse_line(data, low, high, earlier, examples),
+            parse=lambda data, low=low, high=high, earlier=earlier: parse_line(data, low, high, earlier),
+            review=lambda text, earlier=earlier: review_line(text, earlier, examples),
             score=lambda text, target=target: keyword_coverage(theme_keys, text) * 0.5
             + 1.0 - abs(word_count(text) - target) / target,
             max_tokens=int(high * 2.2) + 20,

@@ -14,7 +14,7 @@ from personavlog.agents.base import AgentCallLog, AgentTask, notes_block, render
 from personavlog.llm.base import LLMClient
 from personavlog.schema import Mood, MusicBrief, Story, Storyboard, VlogRequest
 
-AGENT = "music"
+AGENT = "music_brief"
 INSTRUMENTS = (
     "piano", "electric piano", "acoustic guitar", "electric guitar", "strings", "cello", "violin", "flute",
     "synth pad", "bass", "drums", "marimba", "harp", "choir", "brass",

@@ -56,7 +56,7 @@ def story_schema(beats: int) -> dict[str, Any]:
     return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
 
 
-def parse_story(data: dict[str, Any], beats: int, examples: set[tuple[str, ...]] | None = None) -> Story:
+def parse_story(data: dict[str, Any], beats: int) -> Story:
     story = Story.model_validate({
         "title": clean_text(str(data.get("title", ""))).rstrip("."),
         "logline": complete_sentences(clean_text(str(data.get("logline", ""))), 2),
@@ -72,13 +72,14 @@ def parse_story(data: dict[str, Any], beats: int, examples: set[tuple[str, ...]]
         seen.add(key)
         if ":" in beat and any(tag in beat for tag in ("Theme:", "Style:", "Beats:", "Story:")):
             raise ValueError(f"{PARTS[beats][index - 1]} is not a sentence of the story")
-        if examples and copies_from(beat, examples):
-            raise ValueError(f"{PARTS[beats][index - 1]} copies an example story; write about the theme")
     return story
 
 
-def review_story(story: Story, theme: str) -> str | None:
-    """Quality objections: a story that wanders off its theme, or says the same thing twice."""
+def review_story(story: Story, theme: str, examples: set[tuple[str, ...]]) -> str | None:
+    """Quality objections: a story that copies an example, wanders off its theme, or says the same thing twice."""
+    for beat in story.beats:
+        if copies_from(beat, examples):
+            return f"{beat!r} copies an example story; write about {theme}"
     for index, beat in enumerate(story.beats):
         for other in story.beats[:index]:
             if similarity(beat, other) >= 0.6:
@@ -104,15 +105,16 @@ def write_story(llm: LLMClient, request: VlogRequest, persona: PersonaProfile, f
     """A story about `request.theme` in `request.style`, with the persona as its first-person narrator."""
     del persona  # the narrator is "I"; the persona's look matters to the visuals, not to the plot
     beats = beat_count(request.duration_s)
+    examples = example_shingles("story.txt", request.theme)
     prompt = render("story.txt", theme=request.theme, style=request.style, notes=notes_block(feedback))
     task = AgentTask(
         agent=AGENT,
         prompt=prompt,
         cue="Story:",
         schema=story_schema(beats),
-        parse=lambda data: parse_story(data, beats, example_shingles("story.txt", request.theme)),
+        parse=lambda data: parse_story(data, beats),
         score=lambda story: score_story(story, request.theme),
-        review=lambda story: review_story(story, request.theme),
+        review=lambda story: review_story(story, request.theme, examples),
         max_tokens=60 + 50 * beats,
         good_enough=2.0,
         temperature=0.7,

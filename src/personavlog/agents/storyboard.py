@@ -108,7 +108,7 @@ _LEAKS = re.compile(r"[{}\[\]]|\b(?:shot|camera|framing|pan_?left|pan_?right|pus
 _SUBJECT = re.compile(r"^(?:the (?:person|protagonist|narrator|vlogger)|he|she|they)\s+", re.IGNORECASE)
 
 
-def parse_shot(data: dict[str, Any], previous: ShotDraft | None, examples: set[tuple[str, ...]]) -> ShotDraft:
+def parse_shot(data: dict[str, Any], previous: ShotDraft | None) -> ShotDraft:
     values = dict(data)
     values["location"] = tidy_phrase(_LEAKS.split(clean_text(str(values.get("location", ""))))[0], 10)
     action = tidy_phrase(_LEAKS.split(_SUBJECT.sub("", clean_text(str(values.get("action", "")))))[0], 14)
@@ -123,14 +123,15 @@ def parse_shot(data: dict[str, Any], previous: ShotDraft | None, examples: set[t
         raise ValueError("location is too vague; name the exact place")
     if previous is not None and normalised(draft.action) == normalised(previous.action):
         raise ValueError("action repeats the shot before; show the next moment")
-    for name in ("location", "action"):
-        if copies_from(getattr(draft, name), examples):
-            raise ValueError(f"{name} copies an example; describe this theme's own place and action")
     return draft
 
 
-def review_shot(draft: ShotDraft, theme: str, beat: str, previous: ShotDraft | None) -> str | None:
-    """A shot should stay in the theme's world and film its beat."""
+def review_shot(draft: ShotDraft, theme: str, beat: str, previous: ShotDraft | None,
+                examples: set[tuple[str, ...]]) -> str | None:
+    """A shot should stay in the theme's world, film its beat, and be its own (not an example's)."""
+    for name in ("location", "action"):
+        if copies_from(getattr(draft, name), examples):
+            return f"{name} copies an example; describe this theme's own place and action"
     text = f"{draft.location} {draft.action}"
     if keyword_coverage(keywords(theme), text) == 0 and keyword_coverage(keywords(beat), text) == 0:
         return f"the shot must film this beat of {theme}: {beat}"
@@ -227,9 +228,10 @@ def write_storyboard(llm: LLMClient, request: VlogRequest, persona: PersonaProfi
             prompt=render("storyboard.txt", theme=request.theme, beat=beat, before=before, notes=notes),
             cue="Shot:",
             schema=schema,
-            parse=lambda data, previous=previous: parse_shot(data, previous, examples),
+            parse=lambda data, previous=previous: parse_shot(data, previous),
             score=lambda draft, beat=beat, previous=previous: score_shot(draft, request.theme, beat, previous),
-            review=lambda draft, beat=beat, previous=previous: review_shot(draft, request.theme, beat, previous),
+            review=lambda draft, beat=beat, previous=previous: review_shot(draft, request.theme, beat, previous,
+                                                                           examples),
             max_tokens=110,
             temperature=0.6,
             good_enough=2.0,

@@ -114,17 +114,21 @@ def _without_people(text: str) -> str:
     return ", ".join(clause for clause in text.split(",") if not _PEOPLE.search(clause))
 
 
-def parse_visual(data: dict[str, Any], examples: set[tuple[str, ...]]) -> tuple[str, str]:
+def parse_visual(data: dict[str, Any]) -> tuple[str, str]:
     details = tidy_phrase(_without_people(_phrase(str(data.get("details", "")))), 16)
     motion = tidy_phrase(_phrase(str(data.get("motion", ""))), 14)
     if word_count(details) < 3:
         raise ValueError("details are too short; name a few things in the frame, not the person")
     if word_count(motion) < 3:
         raise ValueError("motion is too short; say what moves")
-    for name, text in (("details", details), ("motion", motion)):
-        if copies_from(text, examples):
-            raise ValueError(f"{name} copies an example; describe this shot")
     return details, motion
+
+
+def review_visual(pair: tuple[str, str], examples: set[tuple[str, ...]]) -> str | None:
+    for name, text in zip(("details", "motion"), pair, strict=True):
+        if copies_from(text, examples):
+            return f"{name} copies an example; describe this shot"
+    return None
 
 
 def write_visuals(llm: LLMClient, request: VlogRequest, persona: PersonaProfile, storyboard: Storyboard,
@@ -141,7 +145,8 @@ def write_visuals(llm: LLMClient, request: VlogRequest, persona: PersonaProfile,
             prompt=render("visual.txt", theme=request.theme, place=place, action=shot.action, notes=notes),
             cue="Visual:",
             schema=VISUAL_SCHEMA,
-            parse=lambda data: parse_visual(data, examples),
+            parse=parse_visual,
+            review=lambda pair: review_visual(pair, examples),
             score=lambda pair: keyword_coverage(theme_keys, pair[0]) + (1.0 if word_count(pair[0]) >= 5 else 0.0),
             max_tokens=90,
             temperature=0.6,

@@ -17,7 +17,7 @@ from personavlog.config import LLMSettings
 from personavlog.errors import PersonaVlogError, StageError
 from personavlog.llm.base import LLMOutputError, LLMResult, LLMUsage, parse_json_object
 
-# Structured-output modes, strictest first; a server that rejects one (HTTP 400) is asked with the next.
+# Structured-output modes, strictest first; a server that rejects one (HTTP 400/422) is asked with the next.
 RESPONSE_MODES = ("json_schema", "json_object", "prompt")
 _RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 _MAX_BACKOFF_S = 30.0
@@ -64,7 +64,7 @@ class OpenAICompatClient:
                 reply = self._post("/chat/completions", body)
                 break
             except _HTTPFailure as failure:
-                if failure.status == 400 and self._mode_index + 1 < len(RESPONSE_MODES):
+                if _rejects_format(failure) and self._mode_index + 1 < len(RESPONSE_MODES):
                     # Remembered for the client's lifetime: the server will reject this mode again.
                     self._mode_index += 1
                     continue
@@ -117,7 +117,7 @@ class OpenAICompatClient:
                 return self._send(url, data, headers)
             except _HTTPFailure as failure:
                 retryable = failure.status is None or failure.status in _RETRY_STATUSES
-                if not retryable:
+                if not retryable or _rejects_format(failure):
                     raise
                 if attempt >= self.settings.max_retries:
                     if failure.status is None:
@@ -150,6 +150,13 @@ class OpenAICompatClient:
         if not isinstance(reply, dict):
             raise _HTTPFailure(502, "the server's answer is not a JSON object")
         return reply
+
+
+def _rejects_format(failure: _HTTPFailure) -> bool:
+    """The server refused the request itself (some servers answer a schema they dislike with 500, not 400)."""
+    if failure.status in (400, 422):
+        return True
+    return failure.status == 500 and "response_format" in failure.reason
 
 
 def _api_key(env_name: str | None) -> str | None:

@@ -29,10 +29,13 @@ class ReferenceAnalysis(BaseModel):
         description="in reference-image pixels; None when the whole image is the character"
     )
     cutout_path: Path
+    cutout_scale: float = Field(
+        default=1.0, gt=0, description="cut-out pixels per reference pixel (below 1 for very large photos)"
+    )
     cutout_origin: tuple[int, int] = Field(description="reference-image pixel of the cut-out's top-left corner")
-    cutout_width: int = Field(gt=0)
-    cutout_height: int = Field(gt=0)
-    face_box_in_cutout: FaceBox | None = None
+    cutout_width: int = Field(gt=0, description="in cut-out pixels")
+    cutout_height: int = Field(gt=0, description="in cut-out pixels")
+    face_box_in_cutout: FaceBox | None = Field(default=None, description="in cut-out pixels")
     coverage: float = Field(ge=0.0, le=1.0, description="share of the reference image covered by the character")
     palette: list[str] = Field(default_factory=list, description="hex colours of the character, most dominant first")
     hair_colour: str
@@ -94,7 +97,7 @@ def analyze_reference(image_path: Path, cutout_out: Path, allow_no_face: bool = 
     Raises InputError when the file is not a readable image, or when no face is found and `allow_no_face` is False.
     """
     image_path = Path(image_path)
-    rgb, given_alpha = load_reference(image_path)
+    rgb, given_alpha, scale = load_reference(image_path)
     height, width = rgb.shape[:2]
     face = largest_face(rgb)
     if face is None and not allow_no_face:
@@ -117,12 +120,19 @@ def analyze_reference(image_path: Path, cutout_out: Path, allow_no_face: bool = 
     person_pixels = rgb[person]
     palette = [to_hex(colour) for colour, _ in dominant_colours(person_pixels, k=5)]
     brightness = float(luma(person_pixels).mean()) if len(person_pixels) else 0.0
+
+    def original(v: float) -> int:
+        return round(v / scale)
+
     return ReferenceAnalysis(
-        image_width=width,
-        image_height=height,
-        face_box=face,
+        image_width=original(width),
+        image_height=original(height),
+        face_box=None
+        if face is None
+        else FaceBox(x=original(face.x), y=original(face.y), w=original(face.w), h=original(face.h)),
         cutout_path=Path(cutout_out),
-        cutout_origin=(int(x0), int(y0)),
+        cutout_scale=scale,
+        cutout_origin=(original(x0), original(y0)),
         cutout_width=int(x1 - x0),
         cutout_height=int(y1 - y0),
         face_box_in_cutout=face_in_cutout,

@@ -37,7 +37,7 @@ def save_cutout(path: Path, rgba: np.ndarray, face: FaceBox | None, origin: tupl
         info.add_text(_FACE_KEY, f"{face.x},{face.y},{face.w},{face.h}")
     info.add_text(_ORIGIN_KEY, f"{origin[0]},{origin[1]}")
     with atomic_path(Path(path)) as tmp:
-        Image.fromarray(np.ascontiguousarray(rgba), "RGBA").save(tmp, format="PNG", pnginfo=info)
+        Image.fromarray(np.ascontiguousarray(rgba), "RGBA").save(tmp, format="PNG", pnginfo=info, compress_level=3)
 
 
 def load_cutout(path: Path) -> tuple[np.ndarray, FaceBox | None]:

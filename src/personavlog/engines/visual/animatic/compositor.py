@@ -27,14 +27,18 @@ class Plane:
     windows: list[tuple[int, int, int, int]] | None = None
     """For an 'over' plane right above the opaque one: the only places it can be seen through."""
     _cache: tuple[int, int, np.ndarray, np.ndarray | None] | None = field(default=None, repr=False)
-    _static: bool | None = field(default=None, repr=False)
+    _fixed: bool | None = field(default=None, repr=False)
+
+    def is_fixed(self) -> bool:
+        """The plane never moves (its light may still pulse)."""
+        if self._fixed is None:
+            first = self.matrices[0]
+            self._fixed = all(np.array_equal(first, m) for m in self.matrices[1:])
+        return self._fixed
 
     def is_static(self) -> bool:
-        if self._static is None:
-            first = self.matrices[0]
-            same = all(np.array_equal(first, m) for m in self.matrices[1:])
-            self._static = same and (self.gains is None or len(set(self.gains)) <= 1)
-        return self._static
+        """Nothing about the plane changes from frame to frame."""
+        return self.is_fixed() and (self.gains is None or len(set(self.gains)) <= 1)
 
 
 def coverage(image: np.ndarray) -> np.ndarray:
@@ -197,7 +201,7 @@ def draw_plane(frame: np.ndarray, plane: Plane, index: int) -> None:
             return
         x0, y0, warped = placed
         inv = _inverse_alpha(warped) if plane.mode == "over" else None
-        if plane.is_static():
+        if plane.is_fixed():
             plane._cache = (x0, y0, warped, inv)
     roi = frame[y0 : y0 + warped.shape[0], x0 : x0 + warped.shape[1]]
     if plane.mode == "add":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -94,8 +95,14 @@ def build_person(
     side: float,
     scene: SceneLayers,
     light: Lighting,
-    grade,
+    grade: Callable[[np.ndarray], np.ndarray],
+    backdrop: Callable[[int, int, int, int], np.ndarray] | None = None,
 ) -> PersonSprite:
+    """Scale, place and light the cut-out for this shot.
+
+    `backdrop(x, y, w, h)` returns the graded scene (float RGB) behind a frame rectangle at rest; its
+    colours are wrapped around the silhouette's edge so the person sits in the scene's light.
+    """
     rgba = fade_cut_edges(rgba)
     face_share, width_cap, face_y = _FRAMING[framing]
     scale = min(face_share * frame_h / max(1, face.h), width_cap * frame_w / max(1, face.w))
@@ -129,10 +136,23 @@ def build_person(
     face_in_sprite = ((face_cx - vis_x0) * scale, (face_cy - vis_y0) * scale, face.h * scale)
     rgb = _match_light(rgb, alpha, scene, light, frame_h, face_in_sprite)
     rgb = grade(rgb)
+    left, top = origin_x + vis_x0 * scale, origin_y + vis_y0 * scale
+    if backdrop is not None:
+        rgb = _light_wrap(rgb, alpha, backdrop(round(left), round(top), out_w, out_h), frame_h)
     sprite, pad_x, pad_y = _with_shadow(rgb, alpha, light, frame_h, scene.indoor)
-    origin = (origin_x + vis_x0 * scale - pad_x, origin_y + vis_y0 * scale - pad_y)
+    origin = (left - pad_x, top - pad_y)
     pivot = (pad_x + out_w / 2, pad_y + out_h)
     return PersonSprite(sprite, origin, pivot, (target_x, target_y), (face.w * scale, face.h * scale))
+
+
+def _light_wrap(rgb: np.ndarray, alpha: np.ndarray, behind: np.ndarray, frame_h: int) -> np.ndarray:
+    """Let the scene's light spill a little over the silhouette's edge, as it does around a real subject."""
+    radius = max(2.0, frame_h * 0.012)
+    a = alpha[..., 0]
+    edge = np.clip(a - soft_blur(a, radius) * 1.0, 0, 1) * 2.0
+    edge = np.clip(edge, 0, 1)[..., None] * alpha
+    spill = soft_blur(behind, radius * 3)
+    return np.clip(rgb * (1 - edge * 0.45) + spill * edge * 0.45, 0, 1)
 
 
 def _match_light(
@@ -192,7 +212,7 @@ def _with_shadow(
     shadow = soft_blur(shadow, blur) * strength
     if not indoor:
         # Nothing stands right behind the head outdoors: keep only the darkening low on the body.
-        ramp = np.clip((np.arange(big_h, dtype=np.float32) - (pad_y + 0.7 * h)) / (0.3 * h), 0, 1)
+        ramp = np.clip((np.arange(big_h, dtype=np.float32) - (pad_y + 0.88 * h)) / (0.12 * h), 0, 1)
         shadow *= ramp[:, None]
     person_a = np.zeros((big_h, big_w), np.float32)
     person_rgb = np.zeros((big_h, big_w, 3), np.float32)

@@ -14,11 +14,12 @@ from personavlog.engines.visual.animatic.compositor import FrameComposer, Plane,
 from personavlog.engines.visual.animatic.light import lighting_for
 from personavlog.engines.visual.animatic.person import body_matrix, build_person, find_face, subject_position
 from personavlog.engines.visual.animatic.scenes import SceneContext, paint_scene
+from personavlog.engines.visual.animatic.scenes.base import over
 from personavlog.engines.visual.animatic.seeding import rng_for
 from personavlog.engines.visual.animatic.style import Grader, resolve_style, with_mood
 from personavlog.engines.visual.animatic.weather import WeatherEffects
 from personavlog.engines.visual.base import ShotRenderSpec
-from personavlog.schema import CameraMove
+from personavlog.schema import CameraMove, Weather
 from personavlog.vision.cutout import load_cutout
 
 DEPTH_BACK = 0.25
@@ -56,9 +57,22 @@ def prepare_shot(spec: ShotRenderSpec, cutout_path: Path) -> PreparedShot:
     look = with_mood(resolve_style(spec.style), shot.mood.value)
     grader = Grader(look, width, height, rng_for(spec.seed, shot.id, "style"))
 
+    back = grader.stylise(scene.back, opaque=True)
+    mid = grader.stylise(scene.mid) if scene.mid is not None else None
+
+    def backdrop(x: int, y: int, w: int, h: int) -> np.ndarray:
+        """The graded scene behind a frame rectangle, at rest (clamped at the canvas edges)."""
+        xs = np.clip(np.arange(x, x + w) + margin[0], 0, canvas_w - 1)
+        ys = np.clip(np.arange(y, y + h) + margin[1], 0, canvas_h - 1)
+        region = back[ys[0] : ys[-1] + 1, xs[0] : xs[-1] + 1, :3].astype(np.float32) / 255.0
+        if mid is not None:
+            region = over(region, mid[ys[0] : ys[-1] + 1, xs[0] : xs[-1] + 1])
+        region = region[np.clip(ys - ys[0], 0, None)][:, np.clip(xs - xs[0], 0, None)]
+        return np.clip(region, 0, 1)
+
     rgba, recorded = load_cutout(cutout_path)
     face = find_face(rgba, recorded)
-    person = build_person(rgba, face, shot.framing, width, height, side, scene, light, grader.grade)
+    person = build_person(rgba, face, shot.framing, width, height, side, scene, light, grader.grade, backdrop)
 
     poses = camera.poses(shot.camera, frames, fps, rng_for(spec.seed, shot.id, "camera"))
     zooming = shot.camera in (CameraMove.PUSH_IN, CameraMove.PULL_OUT)
@@ -72,7 +86,6 @@ def prepare_shot(spec: ShotRenderSpec, cutout_path: Path) -> PreparedShot:
         ]
 
     planes: list[Plane] = []
-    back = grader.stylise(scene.back, opaque=True)
     if scene.back_drift:
         back_depth = DEPTH_BACK * 0.6
         mats = []
@@ -88,8 +101,8 @@ def prepare_shot(spec: ShotRenderSpec, cutout_path: Path) -> PreparedShot:
     else:
         planes.append(Plane(back, matrices(DEPTH_BACK), mode="opaque"))
     mid_position = len(planes)
-    if scene.mid is not None:
-        cropped = crop_to_content(grader.stylise(scene.mid))
+    if mid is not None:
+        cropped = crop_to_content(mid)
         if cropped is not None:
             image, x0, y0 = cropped
             planes.append(Plane(image, matrices(DEPTH_MID, (x0, y0)), windows=holes(image)))
@@ -102,7 +115,7 @@ def prepare_shot(spec: ShotRenderSpec, cutout_path: Path) -> PreparedShot:
         for image, x0, y0 in split_sparse(grader.stylise(pulse.rgba)):
             planes.append(Plane(image, matrices(DEPTH_LIGHTS, (x0, y0)), mode="add", gains=gains))
 
-    windy = shot.weather.value == "wind"
+    windy = shot.weather == Weather.WIND
     phase = float(rng_for(spec.seed, shot.id, "person").uniform(0, 2 * math.pi))
     person_place = matrices(DEPTH_PERSON, margin)
     planes.append(

@@ -1,0 +1,173 @@
+"""Critics on real artifacts, and the review loop's rollback and best-take rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from personavlog.config import Settings
+from personavlog.engines.music.engine import MidiMusicEngine
+from personavlog.engines.speech.piper_engine import PiperSpeechEngine
+from personavlog.feedback.critics.music import critique_music
+from personavlog.feedback.critics.script import critique_script
+from personavlog.feedback.critics.visual import critique_keyframe
+from personavlog.feedback.critics.voice import critique_voice
+from personavlog.feedback.notes import note_overrides
+from personavlog.feedback.policy import take_quality, tighter
+from personavlog.media import read_wav, write_wav
+from personavlog.pipeline import Pipeline
+from personavlog.project import Manifest, RunDir
+from personavlog.schema import (
+    CameraMove,
+    Critique,
+    Framing,
+    LocationKind,
+    MonologueLine,
+    Mood,
+    MusicBrief,
+    Shot,
+    Story,
+    Storyboard,
+    TimeOfDay,
+    VlogRequest,
+    Weather,
+)
+
+THEME = "a foggy morning walk in the forest"
+
+
+def _board(durations: list[float]) -> Storyboard:
+    return Storyboard(
+        shots=[
+            Shot(
+                id=i + 1,
+                duration_s=d,
+                location="a forest path",
+                location_kind=LocationKind.FOREST,
+                time_of_day=TimeOfDay.DAWN,
+                weather=Weather.FOG,
+                action="walks slowly",
+                camera=CameraMove.PUSH_IN,
+                framing=Framing.MEDIUM,
+                mood=Mood.CALM,
+            )
+            for i, d in enumerate(durations)
+        ]
+    )
+
+
+def _by_target(critiques: list[Critique]) -> dict[str, Critique]:
+    return {c.target: c for c in critiques}
+
+
+def test_script_critic_passes_a_good_script_and_names_what_is_wrong_with_a_bad_one() -> None:
+    story = Story(
+        title="Into the mist",
+        logline="I walk into a foggy forest at dawn and find the trees slowly appearing.",
+        beats=["I enter the misty forest path.", "The fog thickens and I lose the trail.", "Sunlight breaks through."],
+    )
+    board = _board([4.0, 4.0])
+    good = [
+        MonologueLine(shot_id=1, text="The fog hides the trees, and I breathe the cold air."),
+        MonologueLine(shot_id=2, text="I hear birds somewhere above me in the mist."),
+    ]
+    assert all(c.passed for c in critique_script(THEME, story, board, good))
+
+    bad = [
+        MonologueLine(shot_id=1, text="Quarterly revenue grew in every region of the company."),
+        MonologueLine(shot_id=2, text="Quarterly revenue grew in every region of the company."),
+    ]
+    verdicts = _by_target(critique_script(THEME, story, board, bad, round_=1))
+    assert not verdicts["monologue.repeats"].passed
+    assert "shots 1 and 2" in verdicts["monologue.repeats"].feedback
+    assert not verdicts["monologue.relevance"].passed
+    assert not verdicts["monologue.first_person"].passed
+    assert all(c.round == 1 for c in verdicts.values())
+
+
+def test_voice_critic_flags_a_line_too_long_for_its_shot(tmp_path: Path) -> None:
+    wav = tmp_path / "line.wav"
+    text = "I walk between the tall trees while the fog slowly lifts from the path in front of me."
+    PiperSpeechEngine().synthesize(text, wav)
+    fits = _by_target(critique_voice(1, text, wav, planned_s=8.0))
+    assert fits["shot 01 voice.duration"].passed and fits["shot 01 voice.intelligibility"].passed
+    too_long = _by_target(critique_voice(1, text, wav, planned_s=2.0))
+    assert not too_long["shot 01 voice.duration"].passed
+    assert too_long["shot 01 voice.duration"].stage == "monologue"
+    assert "words" in too_long["shot 01 voice.duration"].feedback
+
+
+def test_keyframe_critic_checks_identity(astronaut: Path, grace_hopper: Path) -> None:
+    same = _by_target(critique_keyframe(1, astronaut, astronaut, Framing.CLOSE_UP))
+    assert same["shot 01 keyframe.identity"].passed and same["shot 01 keyframe.face_size"].passed
+    other = _by_target(critique_keyframe(1, astronaut, grace_hopper, Framing.CLOSE_UP))
+    assert not other["shot 01 keyframe.identity"].passed
+    assert other["shot 01 keyframe.identity"].stage == "clip/01"
+
+
+def test_music_critic_checks_coverage_and_tempo(tmp_path: Path) -> None:
+    brief = MusicBrief(
+        genre="ambient", mood=Mood.CALM, bpm=96, key="D", mode="major", instruments=["piano"], energy=[0.3, 0.8]
+    )
+    music = tmp_path / "music.wav"
+    MidiMusicEngine().render(brief, [(0.0, 6.0), (6.0, 6.0)], 12.0, 1, music)
+    verdicts = _by_target(critique_music(music, brief, [(0.0, 6.0), (6.0, 6.0)], 12.0))
+    assert verdicts["music.coverage"].passed and verdicts["music.tempo"].passed
+    samples, rate = read_wav(music)
+    write_wav(music, samples[: rate * 6], rate)
+    assert not _by_target(critique_music(music, brief, [(0.0, 6.0), (6.0, 6.0)], 12.0))["music.coverage"].passed
+
+
+def test_policy_and_notes() -> None:
+    ok = Critique(stage="s", target="t", score=1, threshold=0.5, passed=True)
+    slightly = Critique(stage="s", target="t", score=0.4, threshold=0.5, passed=False)
+    badly = Critique(stage="s", target="t", score=0.1, threshold=0.5, passed=False)
+    assert take_quality([ok]) > take_quality([slightly]) > take_quality([badly])
+    assert tighter(Framing.WIDE) == Framing.MEDIUM and tighter(Framing.MEDIUM) == Framing.CLOSE_UP
+    assert note_overrides("make it night and raining") == {"time_of_day": TimeOfDay.NIGHT, "weather": Weather.RAIN}
+
+
+@pytest.mark.parametrize("retake_scores", [[0.2, 0.9], [0.9, 0.2]])
+def test_review_keeps_the_best_take_and_bounds_rounds(
+    tmp_path: Path, astronaut: Path, retake_scores: list[float]
+) -> None:
+    """The loop under test is real; the artifact is a text file whose content the critic reads as its score."""
+    run = RunDir(tmp_path / "run")
+    pipeline = Pipeline(run, Settings())
+    manifest = Manifest(request=VlogRequest(theme=THEME, reference=astronaut, max_rounds=2))
+    artifact = run.root / "artifact.txt"
+    artifact.parent.mkdir(parents=True)
+    takes = iter(["0.5", *map(str, retake_scores)])
+    artifact.write_text(next(takes))
+
+    def critic(round_: int) -> list[Critique]:
+        score = float(artifact.read_text())
+        return [Critique(stage="x", target="x.score", score=score, threshold=0.8, passed=score >= 0.8, round=round_)]
+
+    def roll_back(failed: list[tuple[int, Critique]], round_: int) -> bool:
+        manifest.adjustments.setdefault("x", {})["retake"] = round_
+        for index, _ in failed:
+            pipeline._rollback(manifest, index, "x", round_)
+        return True
+
+    with run.locked():
+        pipeline._review(
+            manifest,
+            "x",
+            lambda: "state",
+            critic,
+            roll_back,
+            lambda: artifact.write_text(next(takes)),
+            lambda: [artifact],
+        )
+    rounds = [c.round for c in manifest.critiques]
+    if retake_scores[0] < 0.5:  # the first retake is worse: it is undone and the loop stops
+        assert artifact.read_text() == "0.5"
+        assert rounds == [0, 1] and manifest.adjustments.get("x") is None
+    else:  # the first retake passes: it is kept and no further round runs
+        assert artifact.read_text() == "0.9"
+        assert rounds == [0, 1] and manifest.adjustments["x"]["retake"] == 1
+    assert [r.from_critique for r in manifest.rollbacks] == [0]
+    assert manifest.reviews["x"] == "state"
+    assert not (run.root / ".takes").exists()

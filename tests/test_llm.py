@@ -1,0 +1,209 @@
+"""The LLM layer: the embedded llama.cpp backend, the OpenAI-compatible backend (against a real llama.cpp server
+and against a scripted loopback server for retries and fallbacks), and the registry."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from llm_server import ScriptedReply, chat_reply, free_port, llama_server, scripted_server
+from personavlog.agents import AgentCallLog, write_music_brief
+from personavlog.config import LLMSettings
+from personavlog.errors import PersonaVlogError, StageError
+from personavlog.llm import LLMClient, LLMOutputError, make_llm
+from personavlog.llm.llamacpp import LlamaCppClient, default_model_path
+from personavlog.llm.openai_compat import OpenAICompatClient
+from personavlog.schema import (
+    CameraMove,
+    Framing,
+    LocationKind,
+    Mood,
+    MusicBrief,
+    Shot,
+    Story,
+    Storyboard,
+    TimeOfDay,
+    VlogRequest,
+    Weather,
+)
+
+SCHEMA = {
+    "type": "object",
+    "properties": {
+        "title": {"type": "string", "minLength": 3, "maxLength": 40},
+        "mood": {"type": "string", "enum": ["calm", "tense", "joyful"]},
+        "tags": {"type": "array", "items": {"type": "string", "maxLength": 20}, "minItems": 2, "maxItems": 2},
+    },
+    "required": ["title", "mood", "tags"],
+    "additionalProperties": False,
+}
+PROMPT = (
+    'Theme: a morning at a fishing harbour\nAnswer: {"title": "Salt Before Sunrise", "mood": "calm", '
+    '"tags": ["harbour", "dawn"]}\n\nTheme: a rainy afternoon in a Paris cafe\nAnswer:'
+)
+
+
+@pytest.fixture(scope="module")
+def embedded() -> LlamaCppClient:
+    client = make_llm(LLMSettings())
+    assert isinstance(client, LlamaCppClient)
+    return client
+
+
+def test_registry_builds_each_backend_and_rejects_unknown(embedded: LlamaCppClient) -> None:
+    assert isinstance(embedded, LLMClient)
+    assert embedded.name == "llamacpp" and embedded.model.endswith(".gguf") and not embedded.vision
+    remote = make_llm(LLMSettings(backend="openai", base_url="http://127.0.0.1:9/v1", vision=True))
+    assert isinstance(remote, OpenAICompatClient) and remote.vision
+    bogus = LLMSettings.model_construct(backend="nope")
+    with pytest.raises(PersonaVlogError, match="unknown LLM backend"):
+        make_llm(bogus)
+
+
+def test_embedded_answers_with_schema_shaped_json(embedded: LlamaCppClient) -> None:
+    result = embedded.complete_json(PROMPT, SCHEMA, seed=5, max_tokens=80)
+    assert set(result.parsed) == {"title", "mood", "tags"}
+    assert result.parsed["mood"] in {"calm", "tense", "joyful"}
+    assert 3 <= len(result.parsed["title"]) <= 40
+    assert len(result.parsed["tags"]) == 2
+    assert json.loads(result.text, strict=False) == result.parsed
+    assert result.backend == "llamacpp" and result.usage.prompt_tokens > 40 and result.usage.completion_tokens > 0
+
+
+def test_embedded_is_seeded_whatever_was_cached_before(embedded: LlamaCppClient) -> None:
+    first = embedded.complete_json(PROMPT, SCHEMA, seed=11, max_tokens=80)
+    embedded.complete_json(PROMPT.replace("Paris cafe", "Tokyo office"), SCHEMA, seed=3, max_tokens=80)
+    again = embedded.complete_json(PROMPT, SCHEMA, seed=11, max_tokens=80)
+    assert again.text == first.text
+    others = {embedded.complete_json(PROMPT, SCHEMA, seed=s, max_tokens=80).text for s in (12, 13, 14)}
+    assert len(others | {first.text}) > 1, "different seeds should be able to give different answers"
+
+
+def test_embedded_reports_truncation_as_an_output_error(embedded: LlamaCppClient) -> None:
+    with pytest.raises(LLMOutputError, match="ran out of tokens"):
+        embedded.complete_json(PROMPT, SCHEMA, seed=1, max_tokens=3)
+
+
+def test_embedded_refuses_images(embedded: LlamaCppClient, astronaut: Path) -> None:
+    with pytest.raises(StageError, match="cannot read images"):
+        embedded.complete_json(PROMPT, SCHEMA, seed=1, images=[astronaut])
+
+
+def _tiny_board() -> tuple[Story, Storyboard]:
+    story = Story(title="Rain on the Window", logline="I wait out the rain in a Paris cafe.",
+                  beats=["I sit by the cafe window as rain starts.", "The waiter brings hot chocolate.",
+                         "The rain stops and I step into the wet street."])
+    moods = (Mood.CALM, Mood.PLAYFUL, Mood.HOPEFUL)
+    shots = [Shot(id=i + 1, duration_s=5.0, location="a small cafe in Paris", location_kind=LocationKind.CAFE,
+                  time_of_day=TimeOfDay.DAY, weather=Weather.RAIN, action="sits by the window",
+                  camera=CameraMove.STATIC, framing=Framing.MEDIUM, mood=mood) for i, mood in enumerate(moods)]
+    return story, Storyboard(shots=shots)
+
+
+def test_openai_backend_against_a_real_llama_cpp_server() -> None:
+    request = VlogRequest(theme="a rainy afternoon in a Paris cafe", reference=Path("ref.jpg"), duration_s=15)
+    story, board = _tiny_board()
+    with llama_server(default_model_path()) as base_url:
+        client = make_llm(LLMSettings(backend="openai", base_url=base_url, max_retries=1, timeout_s=120))
+        assert isinstance(client, OpenAICompatClient)
+        result = client.complete_json(PROMPT, SCHEMA, seed=3, max_tokens=80)
+        assert set(result.parsed) == {"title", "mood", "tags"} and result.backend == "openai"
+        assert result.usage.prompt_tokens > 0 and result.usage.completion_tokens > 0
+        # llama.cpp's server accepts a JSON object with a schema, not OpenAI's json_schema: the client falls back.
+        assert client.response_mode == "json_object"
+        log = AgentCallLog()
+        brief = write_music_brief(client, request, story, board, [], log=log)
+    assert isinstance(brief, MusicBrief) and len(brief.energy) == len(board.shots)
+    assert log.calls and all(call.backend == "openai" for call in log.calls)
+    assert log.usage().completion_tokens > 0
+
+
+def _settings(base_url: str, **overrides: object) -> LLMSettings:
+    return LLMSettings(backend="openai", base_url=base_url, timeout_s=5, **overrides)
+
+
+def test_openai_backend_retries_503_then_succeeds() -> None:
+    replies = [ScriptedReply(503, {"error": {"message": "loading model"}}), chat_reply('{"title": "ok"}')]
+    with scripted_server(replies) as server:
+        client = OpenAICompatClient(_settings(server.base_url, max_retries=3), backoff_s=0.05)
+        started = time.monotonic()
+        result = client.complete_json("hi", {"type": "object"}, seed=1)
+    assert result.parsed == {"title": "ok"}
+    assert result.usage.prompt_tokens == 7 and result.usage.completion_tokens == 5
+    assert len(server.requests) == 2 and time.monotonic() - started >= 0.05
+    body = server.requests[0]["body"]
+    assert server.requests[0]["path"] == "/v1/chat/completions"
+    assert body["seed"] == 1 and body["response_format"]["type"] == "json_schema"
+    assert body["response_format"]["json_schema"]["schema"] == {"type": "object"}
+
+
+def test_openai_backend_honours_retry_after_on_429() -> None:
+    replies = [ScriptedReply(429, {"error": "slow down"}, {"Retry-After": "0.3"}), chat_reply('{"a": 1}')]
+    with scripted_server(replies) as server:
+        client = OpenAICompatClient(_settings(server.base_url, max_retries=2), backoff_s=0.01)
+        started = time.monotonic()
+        assert client.complete_json("hi", {"type": "object"}, seed=1).parsed == {"a": 1}
+    assert time.monotonic() - started >= 0.3
+
+
+def test_openai_backend_gives_up_after_max_retries_with_one_line() -> None:
+    with scripted_server([ScriptedReply(500, {"error": {"message": "boom"}})]) as server:
+        client = OpenAICompatClient(_settings(server.base_url, max_retries=2), backoff_s=0.01)
+        with pytest.raises(StageError) as caught:
+            client.complete_json("hi", {"type": "object"}, seed=1)
+    assert len(server.requests) == 3
+    assert "HTTP 500" in str(caught.value) and "boom" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_openai_backend_falls_back_from_json_schema_to_json_object_to_prompting() -> None:
+    replies = [ScriptedReply(400, {"error": {"message": "response_format json_schema unsupported"}}),
+               ScriptedReply(400, {"error": {"message": "response_format unsupported"}}),
+               chat_reply('Sure! Here it is:\n```json\n{"title": "Rain"}\n```')]
+    with scripted_server(replies) as server:
+        client = OpenAICompatClient(_settings(server.base_url), backoff_s=0.01)
+        result = client.complete_json("Write a title.", {"type": "object"}, seed=2)
+        assert result.parsed == {"title": "Rain"} and client.response_mode == "prompt"
+        client.complete_json("Again.", {"type": "object"}, seed=3)
+    formats = [r["body"].get("response_format", {}).get("type") for r in server.requests]
+    assert formats == ["json_schema", "json_object", None, None]
+    assert "JSON schema" in server.requests[2]["body"]["messages"][0]["content"]
+
+
+def test_openai_backend_reports_prose_as_an_output_error() -> None:
+    with scripted_server([chat_reply("I cannot do that.")]) as server:
+        client = OpenAICompatClient(_settings(server.base_url), backoff_s=0.01)
+        with pytest.raises(LLMOutputError):
+            client.complete_json("hi", {"type": "object"}, seed=1)
+
+
+def test_openai_backend_sends_images_as_data_urls_and_the_key_as_bearer(
+    astronaut: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PV_TEST_KEY", "sk-test-123")
+    with scripted_server([chat_reply('{"hair": "short"}')]) as server:
+        client = OpenAICompatClient(_settings(server.base_url, api_key_env="PV_TEST_KEY", vision=True))
+        client.complete_json("Describe.", {"type": "object"}, seed=1, images=[astronaut])
+    request = server.requests[0]
+    assert request["headers"]["Authorization"] == "Bearer sk-test-123"
+    parts = request["body"]["messages"][0]["content"]
+    assert parts[0] == {"type": "text", "text": "Describe."}
+    assert parts[1]["type"] == "image_url" and parts[1]["image_url"]["url"].startswith("data:image/jpeg;base64,/9j/")
+
+
+def test_openai_backend_requires_the_named_key_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PV_MISSING_KEY", raising=False)
+    with pytest.raises(PersonaVlogError, match="PV_MISSING_KEY"):
+        make_llm(_settings("http://127.0.0.1:9/v1", api_key_env="PV_MISSING_KEY"))
+
+
+def test_openai_backend_unreachable_port_is_one_clear_line() -> None:
+    port = free_port()  # nothing listens there once the probe socket is closed
+    client = OpenAICompatClient(_settings(f"http://127.0.0.1:{port}/v1", max_retries=2), backoff_s=0.01)
+    with pytest.raises(StageError) as caught:
+        client.complete_json("hi", {"type": "object"}, seed=1)
+    message = str(caught.value)
+    assert message.startswith("llm: cannot reach the LLM server at http://127.0.0.1:") and "after 3 tries" in message
+    assert "\n" not in message and caught.value.stage == "llm"
