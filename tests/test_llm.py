@@ -93,13 +93,31 @@ def test_embedded_refuses_images(embedded: LlamaCppClient, astronaut: Path) -> N
 
 
 def _tiny_board() -> tuple[Story, Storyboard]:
-    story = Story(title="Rain on the Window", logline="I wait out the rain in a Paris cafe.",
-                  beats=["I sit by the cafe window as rain starts.", "The waiter brings hot chocolate.",
-                         "The rain stops and I step into the wet street."])
+    story = Story(
+        title="Rain on the Window",
+        logline="I wait out the rain in a Paris cafe.",
+        beats=[
+            "I sit by the cafe window as rain starts.",
+            "The waiter brings hot chocolate.",
+            "The rain stops and I step into the wet street.",
+        ],
+    )
     moods = (Mood.CALM, Mood.PLAYFUL, Mood.HOPEFUL)
-    shots = [Shot(id=i + 1, duration_s=5.0, location="a small cafe in Paris", location_kind=LocationKind.CAFE,
-                  time_of_day=TimeOfDay.DAY, weather=Weather.RAIN, action="sits by the window",
-                  camera=CameraMove.STATIC, framing=Framing.MEDIUM, mood=mood) for i, mood in enumerate(moods)]
+    shots = [
+        Shot(
+            id=i + 1,
+            duration_s=5.0,
+            location="a small cafe in Paris",
+            location_kind=LocationKind.CAFE,
+            time_of_day=TimeOfDay.DAY,
+            weather=Weather.RAIN,
+            action="sits by the window",
+            camera=CameraMove.STATIC,
+            framing=Framing.MEDIUM,
+            mood=mood,
+        )
+        for i, mood in enumerate(moods)
+    ]
     return story, Storyboard(shots=shots)
 
 
@@ -159,9 +177,11 @@ def test_openai_backend_gives_up_after_max_retries_with_one_line() -> None:
 
 
 def test_openai_backend_falls_back_from_json_schema_to_json_object_to_prompting() -> None:
-    replies = [ScriptedReply(400, {"error": {"message": "response_format json_schema unsupported"}}),
-               ScriptedReply(400, {"error": {"message": "response_format unsupported"}}),
-               chat_reply('Sure! Here it is:\n```json\n{"title": "Rain"}\n```')]
+    replies = [
+        ScriptedReply(400, {"error": {"message": "response_format json_schema unsupported"}}),
+        ScriptedReply(400, {"error": {"message": "response_format unsupported"}}),
+        chat_reply('Sure! Here it is:\n```json\n{"title": "Rain"}\n```'),
+    ]
     with scripted_server(replies) as server:
         client = OpenAICompatClient(_settings(server.base_url), backoff_s=0.01)
         result = client.complete_json("Write a title.", {"type": "object"}, seed=2)

@@ -1,7 +1,7 @@
 """PersonaVlog: a theme, a reference photo and a style in; a personalized vlog out.
 
-    from personavlog import VlogRequest, make_vlog
-    manifest = make_vlog(VlogRequest(theme="a rainy afternoon in a Paris café", reference="me.jpg"), "out/cafe")
+from personavlog import VlogRequest, make_vlog
+manifest = make_vlog(VlogRequest(theme="a rainy afternoon in a Paris café", reference="me.jpg"), "out/cafe")
 """
 
 from personavlog.api import make_vlog, plan_vlog, redo_shot, resume_vlog

@@ -214,12 +214,12 @@ class Pipeline:
             self._engines[role] = registry.create(role, name)
         return self._engines[role]
 
-    def _call_agent(self, manifest: Manifest, writer: Callable[..., Any], *args: Any) -> Any:
+    def _call_agent(self, manifest: Manifest, writer: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         from personavlog.agents import AgentCallLog
 
         log = AgentCallLog()
         try:
-            return writer(self.llm(), manifest.request, *args, candidates=self.settings.candidates, log=log)
+            return writer(self.llm(), manifest.request, *args, candidates=self.settings.candidates, log=log, **kwargs)
         finally:
             manifest.llm_calls.extend(LLMCall.model_validate(c.model_dump()) for c in log.calls)
 
@@ -346,15 +346,19 @@ class Pipeline:
 
         self.emit(ProgressEvent(kind="stage_start", stage="storyboard", shot=shot_id))
         board = self._call_agent(
-            manifest, agents.write_storyboard, manifest.persona, manifest.story, notes.get("storyboard", [])
+            manifest,
+            agents.write_storyboard,
+            manifest.persona,
+            manifest.story,
+            notes.get("storyboard", []),
+            shot_ids=[shot_id],
+            current=manifest.shots(),
         )
-        fresh = next((s for s in board.shots if s.id == shot_id), board.shots[min(index, len(board.shots) - 1)])
+        fresh = next(s for s in board.shots if s.id == shot_id)
         planned = manifest.storyboard.shots[index]
-        keep_duration = planned.duration_s
         for field in Shot.model_fields:
             if field not in ("id", "duration_s"):
                 setattr(planned, field, getattr(fresh, field))
-        planned.duration_s = keep_duration
         for field, value in note_overrides(note or "").items():
             setattr(planned, field, value)
         self._settle_plan_record(manifest, "storyboard", manifest.shots)
@@ -363,7 +367,9 @@ class Pipeline:
         current = manifest.shots()
         assert current is not None
         self.emit(ProgressEvent(kind="stage_start", stage="visual", shot=shot_id))
-        visuals = self._call_agent(manifest, agents.write_visuals, manifest.persona, current, notes.get("visual", []))
+        visuals = self._call_agent(
+            manifest, agents.write_visuals, manifest.persona, current, notes.get("visual", []), shot_ids=[shot_id]
+        )
         mine = next(v for v in visuals if v.shot_id == shot_id)
         planned.keyframe_prompt, planned.motion_prompt = mine.keyframe_prompt, mine.motion_prompt
         planned.negative_prompt = mine.negative_prompt
@@ -372,7 +378,14 @@ class Pipeline:
 
         self.emit(ProgressEvent(kind="stage_start", stage="monologue", shot=shot_id))
         lines = self._call_agent(
-            manifest, agents.write_monologue, manifest.persona, manifest.story, current, notes.get("monologue", [])
+            manifest,
+            agents.write_monologue,
+            manifest.persona,
+            manifest.story,
+            current,
+            notes.get("monologue", []),
+            shot_ids=[shot_id],
+            current=manifest.monologue(),
         )
         planned.monologue = next(line.text for line in lines if line.shot_id == shot_id)
         self._settle_plan_record(manifest, "monologue", manifest.monologue)
@@ -548,14 +561,15 @@ class Pipeline:
                     self._rollback(manifest, index, critique.stage, round_)
             if not shots:
                 return False
-            current = manifest.shots()
             lines = self._call_agent(
                 manifest,
                 agents.write_monologue,
                 manifest.persona,
                 manifest.story,
-                current,
+                manifest.shots(),
                 manifest.feedback.get("monologue", []),
+                shot_ids=shots,
+                current=manifest.monologue(),
             )
             rewritten = {line.shot_id: line.text for line in lines}
             assert manifest.storyboard is not None

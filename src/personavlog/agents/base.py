@@ -10,6 +10,7 @@ and the best valid one by `score` is kept.
 from __future__ import annotations
 
 import math
+import re
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -62,8 +63,10 @@ class AgentCallLog(BaseModel):
     def usage(self, agent: str | None = None) -> LLMUsage:
         """Summed token counts, of one agent or of all."""
         chosen = [c for c in self.calls if agent is None or c.agent == agent]
-        return LLMUsage(prompt_tokens=sum(c.prompt_tokens for c in chosen),
-                        completion_tokens=sum(c.completion_tokens for c in chosen))
+        return LLMUsage(
+            prompt_tokens=sum(c.prompt_tokens for c in chosen),
+            completion_tokens=sum(c.completion_tokens for c in chosen),
+        )
 
     def by_agent(self) -> dict[str, LLMUsage]:
         return {name: self.usage(name) for name in dict.fromkeys(c.agent for c in self.calls)}
@@ -120,6 +123,21 @@ def notes_block(feedback: Sequence[str]) -> str:
     return "".join(f"Note: {note}\n" for note in notes if note)
 
 
+_SHOT_NOTE = re.compile(r"^\s*shot\s+(\d+)\s*:\s*", re.IGNORECASE)
+
+
+def notes_for_shot(feedback: Sequence[str], shot_id: int) -> list[str]:
+    """The feedback that concerns one shot: general notes, plus "Shot N: ..." notes for this shot only."""
+    notes = []
+    for item in feedback:
+        match = _SHOT_NOTE.match(item)
+        if match is None:
+            notes.append(item)
+        elif int(match.group(1)) == shot_id:
+            notes.append(item[match.end() :])
+    return notes
+
+
 def describe_error(exc: Exception) -> str:
     """One line a small model can act on."""
     if isinstance(exc, ValidationError):
@@ -131,8 +149,15 @@ def describe_error(exc: Exception) -> str:
     return " ".join(str(exc).split())
 
 
-def run_agent(llm: LLMClient, task: AgentTask[T], *, seed: int, candidates: int = 1,
-              log: AgentCallLog | None = None, salt: int = 0) -> T:
+def run_agent(
+    llm: LLMClient,
+    task: AgentTask[T],
+    *,
+    seed: int,
+    candidates: int = 1,
+    log: AgentCallLog | None = None,
+    salt: int = 0,
+) -> T:
     """Sample `candidates` valid documents (each with up to ATTEMPTS tries) and return the best by `task.score`.
 
     `seed` is the request's seed; `salt` tells apart several calls of one agent (e.g. one per shot).
@@ -154,22 +179,37 @@ def run_agent(llm: LLMClient, task: AgentTask[T], *, seed: int, candidates: int 
     return best[1]
 
 
-def _sample(llm: LLMClient, task: AgentTask[T], base_seed: int, candidate: int, salt: int,
-            log: AgentCallLog | None, errors: list[str]) -> T | None:
+def _sample(
+    llm: LLMClient,
+    task: AgentTask[T],
+    base_seed: int,
+    candidate: int,
+    salt: int,
+    log: AgentCallLog | None,
+    errors: list[str],
+) -> T | None:
     """One candidate: ask, validate, and ask again with the error until valid or out of attempts.
 
-    A document that is valid but that `task.review` objects to is asked for again too; when the attempts run out
-    it is still used (the review is about quality, validation about correctness).
+    A document that is valid but that `task.review` objects to is asked for again once (reviews are about quality,
+    not correctness, so they never cost more than one extra call per candidate); the second answer is used if
+    it is valid, else the first.
     """
     retry_notes = ""
     reviewed: T | None = None
     for attempt in range(ATTEMPTS):
         call_seed = (base_seed + 7919 * candidate + 104_729 * attempt) & 0x7FFFFFFF
-        record = AgentCall(agent=task.agent, salt=salt, candidate=candidate, attempt=attempt, seed=call_seed,
-                           valid=False)
+        record = AgentCall(
+            agent=task.agent, salt=salt, candidate=candidate, attempt=attempt, seed=call_seed, valid=False
+        )
         try:
-            result = llm.complete_json(f"{task.prompt}{retry_notes}{task.cue}", task.schema, seed=call_seed,
-                                       temperature=task.temperature, max_tokens=task.max_tokens, images=task.images)
+            result = llm.complete_json(
+                f"{task.prompt}{retry_notes}{task.cue}",
+                task.schema,
+                seed=call_seed,
+                temperature=task.temperature,
+                max_tokens=task.max_tokens,
+                images=task.images,
+            )
             record.backend, record.model = result.backend, result.model
             record.prompt_tokens = result.usage.prompt_tokens
             record.completion_tokens = result.usage.completion_tokens
@@ -186,7 +226,7 @@ def _sample(llm: LLMClient, task: AgentTask[T], base_seed: int, candidate: int, 
             continue
         record.valid = True
         note = task.review(document)
-        if note and attempt + 1 < ATTEMPTS:
+        if note and reviewed is None and attempt + 1 < ATTEMPTS:
             record.error = f"review: {note}"
             _append(log, record)
             reviewed = document

@@ -106,3 +106,61 @@ def allowed_times(theme: str) -> list[TimeOfDay]:
 
 def allowed_places(theme: str) -> list[LocationKind]:
     return _matches(theme, _PLACE) or list(LocationKind)
+
+
+# Genres (from agents.music.GENRES) that suit a theme's words or a style; the music agent's grammar picks among them.
+_GENRE: dict[str, tuple[str, ...]] = {
+    "cafe": ("jazz", "bossa nova", "chamber pop", "acoustic folk"),
+    "coffee": ("jazz", "bossa nova", "lo-fi hip hop"),
+    "paris": ("jazz", "chamber pop", "bossa nova"),
+    "rain": ("lo-fi hip hop", "piano ballad", "ambient", "jazz"),
+    "snow": ("ambient", "indie pop", "piano ballad", "celtic folk"),
+    "ski": ("indie pop", "electronic dance", "rock"),
+    "winter": ("ambient", "piano ballad", "celtic folk"),
+    "market": ("city pop", "world music", "lo-fi hip hop", "funk"),
+    "night": ("city pop", "synthwave", "lo-fi hip hop", "jazz"),
+    "city": ("city pop", "lo-fi hip hop", "indie pop", "synthwave"),
+    "tokyo": ("city pop", "synthwave", "lo-fi hip hop"),
+    "festival": ("electronic dance", "indie pop", "latin", "reggae", "funk"),
+    "party": ("electronic dance", "funk", "latin"),
+    "beach": ("reggae", "bossa nova", "indie pop", "latin"),
+    "summer": ("indie pop", "reggae", "latin", "bossa nova"),
+    "concert": ("rock", "indie pop", "electronic dance"),
+    "cooking": ("chamber pop", "acoustic folk", "jazz", "bossa nova"),
+    "kitchen": ("chamber pop", "acoustic folk", "jazz"),
+    "grandma": ("chamber pop", "acoustic folk", "piano ballad"),
+    "family": ("chamber pop", "acoustic folk", "piano ballad"),
+    "job": ("lo-fi hip hop", "indie pop", "ambient"),
+    "office": ("lo-fi hip hop", "ambient", "indie pop"),
+    "work": ("lo-fi hip hop", "indie pop", "ambient"),
+    "run": ("rock", "electronic dance", "cinematic orchestral"),
+    "marathon": ("cinematic orchestral", "rock", "electronic dance"),
+    "sport": ("rock", "electronic dance", "funk"),
+    "mountain": ("cinematic orchestral", "celtic folk", "post-rock", "acoustic folk"),
+    "hike": ("acoustic folk", "post-rock", "celtic folk"),
+    "forest": ("ambient", "acoustic folk", "celtic folk"),
+    "sea": ("ambient", "acoustic folk", "post-rock"),
+    "harbour": ("acoustic folk", "world music", "celtic folk"),
+    "travel": ("indie pop", "world music", "acoustic folk"),
+    "wedding": ("classical", "piano ballad", "chamber pop"),
+    "church": ("gospel", "classical"),
+    "game": ("chiptune", "synthwave", "electronic dance"),
+    "memory": ("piano ballad", "ambient", "classical"),
+    "childhood": ("piano ballad", "chamber pop", "acoustic folk"),
+}
+_STYLE_GENRE: dict[str, tuple[str, ...]] = {
+    "anime": ("city pop", "indie pop", "piano ballad"),
+    "cinematic": ("cinematic orchestral", "post-rock", "piano ballad"),
+    "documentary": ("ambient", "acoustic folk", "classical"),
+    "watercolor": ("chamber pop", "acoustic folk", "piano ballad"),
+    "film 35mm": ("indie pop", "jazz", "acoustic folk"),
+}
+
+
+def allowed_genres(theme: str, style: str, genres: tuple[str, ...]) -> list[str]:
+    """The genres the theme suggests; else the style's; every genre when neither says anything."""
+    for found in (_matches(theme, _GENRE), list(_STYLE_GENRE.get(style, ()))):
+        ordered = [g for g in found if g in genres]
+        if ordered:
+            return ordered
+    return list(genres)

@@ -8,10 +8,18 @@ that is too short is asked for again.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
-from personavlog.agents.base import AgentCallLog, AgentTask, example_shingles, notes_block, render, run_agent
+from personavlog.agents.base import (
+    AgentCallLog,
+    AgentTask,
+    example_shingles,
+    notes_block,
+    notes_for_shot,
+    render,
+    run_agent,
+)
 from personavlog.agents.story import beat_index
 from personavlog.agents.text import (
     clean_text,
@@ -79,33 +87,68 @@ def review_line(text: str, earlier: Sequence[str], examples: set[tuple[str, ...]
     return None
 
 
-def write_monologue(llm: LLMClient, request: VlogRequest, persona: PersonaProfile, story: Story,
-                    storyboard: Storyboard, feedback: Sequence[str], *, candidates: int = 1,
-                    log: AgentCallLog | None = None) -> list[MonologueLine]:
-    """One line per shot, in order, each within its word budget and different from the others."""
+def score_line(text: str, target: int, theme_keys: Sequence[str], moment: str) -> float:
+    """Close to the word target, touching the theme, and about this moment (its beat and action)."""
+    fit = 1.0 - abs(word_count(text) - target) / target
+    moment_keys = keywords(moment)[:8]
+    return fit + 0.5 * keyword_coverage(theme_keys, text) + 0.5 * min(1.0, 3 * keyword_coverage(moment_keys, text))
+
+
+def write_monologue(
+    llm: LLMClient,
+    request: VlogRequest,
+    persona: PersonaProfile,
+    story: Story,
+    storyboard: Storyboard,
+    feedback: Sequence[str],
+    *,
+    candidates: int = 1,
+    log: AgentCallLog | None = None,
+    shot_ids: Collection[int] | None = None,
+    current: Sequence[MonologueLine] | None = None,
+) -> list[MonologueLine]:
+    """One line per shot, in order, each within its word budget and different from the others.
+
+    With `shot_ids`, only those shots' lines are written (and returned); the `current` lines of the other shots
+    are the context they follow and must not repeat.
+    """
     del persona  # the monologue is the narrator's voice; their look does not change what they think
     examples = example_shingles("monologue.txt", request.theme)
-    notes = notes_block(feedback)
     theme_keys = keywords(request.theme)
-    lines: list[str] = []
+    known = {line.shot_id: line.text for line in current or []}
+    written: list[MonologueLine] = []
     count = len(storyboard.shots)
     for index, shot in enumerate(storyboard.shots):
+        if shot_ids is not None and shot.id not in shot_ids:
+            continue
         beat = story.beats[beat_index(index, count, len(story.beats))]
         target, low, high = word_budget(shot.duration_s)
-        earlier = list(lines)
+        written_texts = {line.shot_id: line.text for line in written}
+        texts = [written_texts.get(s.id, known.get(s.id, "")) for s in storyboard.shots]
+        earlier = [text for i, text in enumerate(texts) if text and i != index]
+        before = texts[index - 1] if index > 0 and texts[index - 1] else FIRST_LINE
+        notes = notes_block(notes_for_shot(feedback, shot.id))
         task = AgentTask(
             agent=AGENT,
-            prompt=render("monologue.txt", theme=request.theme, beat=beat, moment=f"{shot.action} ({shot.mood})",
-                          before=lines[-1] if lines else FIRST_LINE, notes=notes),
+            prompt=render(
+                "monologue.txt",
+                theme=request.theme,
+                beat=beat,
+                moment=f"{shot.action} ({shot.mood})",
+                before=before,
+                notes=notes,
+            ),
             cue=f"Words: {target}\nLine:",
             schema=line_schema(low, high),
             parse=lambda data, low=low, high=high, earlier=earlier: parse_line(data, low, high, earlier),
             review=lambda text, earlier=earlier: review_line(text, earlier, examples),
-            score=lambda text, target=target: keyword_coverage(theme_keys, text) * 0.5
-            + 1.0 - abs(word_count(text) - target) / target,
+            score=lambda text, target=target, beat=beat, shot=shot: score_line(
+                text, target, theme_keys, f"{beat} {shot.action}"
+            ),
             max_tokens=int(high * 2.2) + 20,
             temperature=0.7,
-            good_enough=1.3,
+            good_enough=1.4,
         )
-        lines.append(run_agent(llm, task, seed=request.seed, candidates=candidates, log=log, salt=index))
-    return [MonologueLine(shot_id=shot.id, text=text) for shot, text in zip(storyboard.shots, lines, strict=True)]
+        text = run_agent(llm, task, seed=request.seed, candidates=candidates, log=log, salt=index)
+        written.append(MonologueLine(shot_id=shot.id, text=text))
+    return written

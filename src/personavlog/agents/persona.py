@@ -25,16 +25,30 @@ _SUBJECT_FOR_AGE = {
     "middle-aged adult": "a middle-aged person",
     "older adult": "an older person",
 }
+# No leading \b: "raincoat", "spacesuit" and "t-shirt" count as garments too.
 _GARMENTS = re.compile(
-    r"\b(?:jacket|coat|shirt|t-shirt|blouse|sweater|jumper|hoodie|dress|skirt|suit|uniform|vest|top|cardigan|"
-    r"scarf|jeans|trousers|overalls|kimono|robe|spacesuit|clothes|clothing|outfit)\b",
+    r"(?:jacket|coat|shirt|blouse|sweater|jumper|hoodie|dress|skirt|suit|uniform|vest|top|cardigan|blazer|parka|"
+    r"scarf|jeans|trousers|pants|shorts|overalls|kimono|robe|gown|tunic|clothes|clothing|outfit)s?\b",
     re.IGNORECASE,
 )
-_FEATURE_KEYS = ("glasses", "beard", "moustache", "hat", "headwear", "jewellery", "jewelry", "accessories",
-                 "features", "distinctive")
+_FEATURE_KEYS = (
+    "glasses",
+    "beard",
+    "moustache",
+    "hat",
+    "headwear",
+    "jewellery",
+    "jewelry",
+    "accessories",
+    "features",
+    "distinctive",
+)
 _YES = {"yes", "true", "1", "present"}
-_IDENTITY = re.compile(r"\b(?:named|called|looks like|resembles|famous|celebrity|actor|actress|president|"
-                       r"astronaut|nationality|ethnic)\b", re.IGNORECASE)
+_IDENTITY = re.compile(
+    r"\b(?:named|called|looks like|resembles|famous|celebrity|actor|actress|president|"
+    r"astronaut|nationality|ethnic)\b",
+    re.IGNORECASE,
+)
 
 PERSONA_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -102,8 +116,14 @@ def parse_vision_answer(data: dict[str, Any]) -> dict[str, Any]:
         raise ValueError('description must start with "a person" (or "a"/"an" and a noun)')
     if word_count(description) > 35:
         raise ValueError("description is too long; at most 25 words")
-    text = " ".join([description, str(data.get("hair", "")), str(data.get("clothing", "")),
-                     *map(str, data.get("distinctive_features", []))])
+    text = " ".join(
+        [
+            description,
+            str(data.get("hair", "")),
+            str(data.get("clothing", "")),
+            *map(str, data.get("distinctive_features", [])),
+        ]
+    )
     if _IDENTITY.search(text):
         raise ValueError("describe only what is visible; do not name or identify the person")
     age = str(data.get("age_range", "adult"))
@@ -118,16 +138,32 @@ def parse_vision_answer(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def write_persona(llm: LLMClient, request: VlogRequest, observations: Mapping[str, str], face_box: FaceBox | None,
-                  palette: Sequence[str], cutout: str, feedback: Sequence[str], *, vision: bool | None = None,
-                  candidates: int = 1, log: AgentCallLog | None = None) -> PersonaProfile:
+def write_persona(
+    llm: LLMClient,
+    request: VlogRequest,
+    observations: Mapping[str, str],
+    face_box: FaceBox | None,
+    palette: Sequence[str],
+    cutout: str,
+    feedback: Sequence[str],
+    *,
+    vision: bool | None = None,
+    candidates: int = 1,
+    log: AgentCallLog | None = None,
+) -> PersonaProfile:
     """The protagonist's profile. `vision` defaults to `llm.vision`: whether the model is shown the photo."""
     use_vision = getattr(llm, "vision", False) if vision is None else vision
     common = {"palette": list(palette), "face_box": face_box, "cutout": cutout}
     if not use_vision:
         description, age, hair, clothing, features = describe_from_observations(observations)
-        return PersonaProfile(description=description, age_range=age, hair=hair, clothing=clothing,
-                              distinctive_features=features, **common)
+        return PersonaProfile(
+            description=description,
+            age_range=age,
+            hair=hair,
+            clothing=clothing,
+            distinctive_features=features,
+            **common,
+        )
     facts = "; ".join(f"{k}: {v}" for k, v in observations.items()) or "nothing"
     task = AgentTask(
         agent=AGENT,

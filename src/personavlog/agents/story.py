@@ -57,11 +57,13 @@ def story_schema(beats: int) -> dict[str, Any]:
 
 
 def parse_story(data: dict[str, Any], beats: int) -> Story:
-    story = Story.model_validate({
-        "title": clean_text(str(data.get("title", ""))).rstrip("."),
-        "logline": complete_sentences(clean_text(str(data.get("logline", ""))), 2),
-        "beats": [complete_sentences(clean_text(str(data.get(part, ""))), 1) for part in PARTS[beats]],
-    })
+    story = Story.model_validate(
+        {
+            "title": clean_text(str(data.get("title", ""))).rstrip("."),
+            "logline": complete_sentences(clean_text(str(data.get("logline", ""))), 2),
+            "beats": [complete_sentences(clean_text(str(data.get(part, ""))), 1) for part in PARTS[beats]],
+        }
+    )
     seen: set[str] = set()
     for index, beat in enumerate(story.beats, 1):
         if word_count(beat) < 4:
@@ -100,8 +102,15 @@ def score_story(story: Story, theme: str) -> float:
     return whole + per_beat
 
 
-def write_story(llm: LLMClient, request: VlogRequest, persona: PersonaProfile, feedback: Sequence[str], *,
-                candidates: int = 1, log: AgentCallLog | None = None) -> Story:
+def write_story(
+    llm: LLMClient,
+    request: VlogRequest,
+    persona: PersonaProfile,
+    feedback: Sequence[str],
+    *,
+    candidates: int = 1,
+    log: AgentCallLog | None = None,
+) -> Story:
     """A story about `request.theme` in `request.style`, with the persona as its first-person narrator."""
     del persona  # the narrator is "I"; the persona's look matters to the visuals, not to the plot
     beats = beat_count(request.duration_s)
@@ -116,7 +125,7 @@ def write_story(llm: LLMClient, request: VlogRequest, persona: PersonaProfile, f
         score=lambda story: score_story(story, request.theme),
         review=lambda story: review_story(story, request.theme, examples),
         max_tokens=60 + 50 * beats,
-        good_enough=2.0,
+        good_enough=1.5,
         temperature=0.7,
     )
     return run_agent(llm, task, seed=request.seed, candidates=candidates, log=log)

@@ -1,19 +1,29 @@
 """The storyboard agent: one shot per few seconds, each filming one story beat in a place of the theme.
 
 Shots are asked for one at a time (the few-shot prefix stays cached, so each call only reads the new lines),
-with the grammar's enums narrowed to what the theme implies. Durations and camera variety are settled
-deterministically after the model answers.
+with the grammar's enums narrowed to what the theme implies and the mood to what the beat's part of the story
+allows. Weather and time-of-day continuity, camera variety and durations are settled deterministically after
+the model answers.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from personavlog.agents.base import AgentCallLog, AgentTask, example_shingles, notes_block, render, run_agent
+from personavlog.agents.base import (
+    AgentCallLog,
+    AgentTask,
+    example_shingles,
+    notes_block,
+    notes_for_shot,
+    render,
+    run_agent,
+)
 from personavlog.agents.hints import allowed_places, allowed_times, allowed_weather
 from personavlog.agents.story import PARTS, beat_index
 from personavlog.agents.text import (
@@ -103,8 +113,11 @@ def shot_schema(theme: str, part: str = "moment") -> dict[str, Any]:
     return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
 
 
-_LEAKS = re.compile(r"[{}\[\]]|\b(?:shot|camera|framing|pan_?left|pan_?right|push_?in|pull_?out|tilt_?up|tilt_?down|"
-                    r"handheld|orbit|close_?up|location_kind|time_of_day)\b", re.IGNORECASE)
+_LEAKS = re.compile(
+    r"[{}\[\]]|\b(?:shot|camera|framing|pan_?left|pan_?right|push_?in|pull_?out|tilt_?up|tilt_?down|"
+    r"handheld|orbit|close_?up|location_kind|time_of_day)\b",
+    re.IGNORECASE,
+)
 _SUBJECT = re.compile(r"^(?:the (?:person|protagonist|narrator|vlogger)|he|she|they)\s+", re.IGNORECASE)
 
 
@@ -126,8 +139,9 @@ def parse_shot(data: dict[str, Any], previous: ShotDraft | None) -> ShotDraft:
     return draft
 
 
-def review_shot(draft: ShotDraft, theme: str, beat: str, previous: ShotDraft | None,
-                examples: set[tuple[str, ...]]) -> str | None:
+def review_shot(
+    draft: ShotDraft, theme: str, beat: str, previous: ShotDraft | None, examples: set[tuple[str, ...]]
+) -> str | None:
     """A shot should stay in the theme's world, film its beat, and be its own (not an example's)."""
     for name in ("location", "action"):
         if copies_from(getattr(draft, name), examples):
@@ -151,12 +165,29 @@ def score_shot(draft: ShotDraft, theme: str, beat: str, previous: ShotDraft | No
 
 # Moves that suit each framing, most natural first; used to repair repeated cameras.
 _CAMERAS_FOR: dict[Framing, tuple[CameraMove, ...]] = {
-    Framing.WIDE: (CameraMove.PAN_RIGHT, CameraMove.PULL_OUT, CameraMove.TILT_UP, CameraMove.PAN_LEFT,
-                   CameraMove.ORBIT, CameraMove.STATIC),
-    Framing.MEDIUM: (CameraMove.HANDHELD, CameraMove.PUSH_IN, CameraMove.ORBIT, CameraMove.PAN_LEFT,
-                     CameraMove.STATIC, CameraMove.TILT_DOWN),
-    Framing.CLOSE_UP: (CameraMove.PUSH_IN, CameraMove.STATIC, CameraMove.HANDHELD, CameraMove.TILT_DOWN,
-                       CameraMove.PULL_OUT),
+    Framing.WIDE: (
+        CameraMove.PAN_RIGHT,
+        CameraMove.PULL_OUT,
+        CameraMove.TILT_UP,
+        CameraMove.PAN_LEFT,
+        CameraMove.ORBIT,
+        CameraMove.STATIC,
+    ),
+    Framing.MEDIUM: (
+        CameraMove.HANDHELD,
+        CameraMove.PUSH_IN,
+        CameraMove.ORBIT,
+        CameraMove.PAN_LEFT,
+        CameraMove.STATIC,
+        CameraMove.TILT_DOWN,
+    ),
+    Framing.CLOSE_UP: (
+        CameraMove.PUSH_IN,
+        CameraMove.STATIC,
+        CameraMove.HANDHELD,
+        CameraMove.TILT_DOWN,
+        CameraMove.PULL_OUT,
+    ),
 }
 _NEXT_FRAMING = {Framing.WIDE: Framing.MEDIUM, Framing.MEDIUM: Framing.CLOSE_UP, Framing.CLOSE_UP: Framing.WIDE}
 
@@ -175,6 +206,20 @@ def vary_shots(drafts: list[ShotDraft]) -> list[ShotDraft]:
             camera = next(c for c in (*_CAMERAS_FOR[framing], *CameraMove) if c not in (previous, following))
         varied.append(draft.model_copy(update={"framing": framing, "camera": camera}))
     return varied
+
+
+_TIME_ORDER = list(TimeOfDay)
+
+
+def settle_continuity(drafts: list[ShotDraft]) -> list[ShotDraft]:
+    """One weather for the whole vlog (the one most shots chose) and a clock that never runs backwards."""
+    weather = Counter(d.weather for d in drafts).most_common(1)[0][0]
+    settled: list[ShotDraft] = []
+    latest = 0
+    for draft in drafts:
+        latest = max(latest, _TIME_ORDER.index(draft.time_of_day))
+        settled.append(draft.model_copy(update={"weather": weather, "time_of_day": _TIME_ORDER[latest]}))
+    return settled
 
 
 _FRAMING_WEIGHT = {Framing.WIDE: 1.2, Framing.MEDIUM: 1.0, Framing.CLOSE_UP: 0.85}
@@ -209,36 +254,106 @@ def shot_durations(drafts: Sequence[ShotDraft], total_s: float) -> list[float]:
     return rounded
 
 
-def write_storyboard(llm: LLMClient, request: VlogRequest, persona: PersonaProfile, story: Story,
-                     feedback: Sequence[str], *, candidates: int = 1, log: AgentCallLog | None = None) -> Storyboard:
-    """Shots that film `story`'s beats in order; their durations sum to `request.duration_s`."""
-    del persona  # the person is the same in every shot; places and actions come from the theme and the story
-    count = shot_count(request.duration_s)
+def _draft_shot(
+    llm: LLMClient,
+    request: VlogRequest,
+    story: Story,
+    index: int,
+    count: int,
+    previous: ShotDraft | None,
+    feedback: Sequence[str],
+    shot_id: int,
+    *,
+    candidates: int,
+    log: AgentCallLog | None,
+) -> ShotDraft:
+    part = beat_index(index, count, len(story.beats))
+    beat = story.beats[part]
     examples = example_shingles("storyboard.txt", request.theme)
-    notes = notes_block(feedback)
+    before = previous.location if previous else FIRST_SHOT
+    notes = notes_block(notes_for_shot(feedback, shot_id))
+    task = AgentTask(
+        agent=AGENT,
+        prompt=render("storyboard.txt", theme=request.theme, beat=beat, before=before, notes=notes),
+        cue="Shot:",
+        schema=shot_schema(request.theme, story_part(story, part)),
+        parse=lambda data: parse_shot(data, previous),
+        score=lambda draft: score_shot(draft, request.theme, beat, previous),
+        review=lambda draft: review_shot(draft, request.theme, beat, previous, examples),
+        max_tokens=110,
+        temperature=0.6,
+        good_enough=1.2,
+    )
+    return run_agent(llm, task, seed=request.seed, candidates=candidates, log=log, salt=index)
+
+
+def _as_draft(shot: Shot) -> ShotDraft:
+    return ShotDraft.model_validate(shot.model_dump(exclude={"id", "duration_s"}))
+
+
+def write_storyboard(
+    llm: LLMClient,
+    request: VlogRequest,
+    persona: PersonaProfile,
+    story: Story,
+    feedback: Sequence[str],
+    *,
+    candidates: int = 1,
+    log: AgentCallLog | None = None,
+    shot_ids: Collection[int] | None = None,
+    current: Storyboard | None = None,
+) -> Storyboard:
+    """Shots that film `story`'s beats in order; their durations sum to `request.duration_s`.
+
+    With `shot_ids` (and the `current` storyboard), only those shots are written again: every other shot, and
+    every duration, stays exactly as it is in `current`.
+    """
+    del persona  # the person is the same in every shot; places and actions come from the theme and the story
+    if shot_ids is not None:
+        if current is None:
+            raise ValueError("rewriting some shots needs the current storyboard")
+        return _redo_shots(llm, request, story, current, set(shot_ids), feedback, candidates=candidates, log=log)
+    count = shot_count(request.duration_s)
     drafts: list[ShotDraft] = []
     for index in range(count):
-        part = beat_index(index, count, len(story.beats))
-        beat = story.beats[part]
-        schema = shot_schema(request.theme, story_part(story, part))
         previous = drafts[-1] if drafts else None
-        before = previous.location if previous else FIRST_SHOT
-        task = AgentTask(
-            agent=AGENT,
-            prompt=render("storyboard.txt", theme=request.theme, beat=beat, before=before, notes=notes),
-            cue="Shot:",
-            schema=schema,
-            parse=lambda data, previous=previous: parse_shot(data, previous),
-            score=lambda draft, beat=beat, previous=previous: score_shot(draft, request.theme, beat, previous),
-            review=lambda draft, beat=beat, previous=previous: review_shot(draft, request.theme, beat, previous,
-                                                                           examples),
-            max_tokens=110,
-            temperature=0.6,
-            good_enough=2.0,
+        drafts.append(
+            _draft_shot(
+                llm, request, story, index, count, previous, feedback, index + 1, candidates=candidates, log=log
+            )
         )
-        drafts.append(run_agent(llm, task, seed=request.seed, candidates=candidates, log=log, salt=index))
-    drafts = vary_shots(drafts)
+    drafts = vary_shots(settle_continuity(drafts))
     durations = shot_durations(drafts, request.duration_s)
-    shots = [Shot(id=i + 1, duration_s=d, **draft.model_dump()) for i, (draft, d) in enumerate(zip(drafts, durations,
-                                                                                                   strict=True))]
+    shots = [
+        Shot(id=i + 1, duration_s=d, **draft.model_dump())
+        for i, (draft, d) in enumerate(zip(drafts, durations, strict=True))
+    ]
+    return Storyboard(shots=shots)
+
+
+def _redo_shots(
+    llm: LLMClient,
+    request: VlogRequest,
+    story: Story,
+    current: Storyboard,
+    shot_ids: set[int],
+    feedback: Sequence[str],
+    *,
+    candidates: int,
+    log: AgentCallLog | None,
+) -> Storyboard:
+    shots = list(current.shots)
+    count = len(shots)
+    for index, shot in enumerate(shots):
+        if shot.id not in shot_ids:
+            continue
+        previous = _as_draft(shots[index - 1]) if index > 0 else None
+        draft = _draft_shot(
+            llm, request, story, index, count, previous, feedback, shot.id, candidates=candidates, log=log
+        )
+        neighbours = {s.camera for s in shots[max(0, index - 1) : index + 2] if s.id != shot.id}
+        if draft.camera in neighbours:
+            camera = next(c for c in (*_CAMERAS_FOR[draft.framing], *CameraMove) if c not in neighbours)
+            draft = draft.model_copy(update={"camera": camera})
+        shots[index] = Shot(id=shot.id, duration_s=shot.duration_s, **draft.model_dump())
     return Storyboard(shots=shots)

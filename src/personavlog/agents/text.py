@@ -21,7 +21,7 @@ def clean_text(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = re.sub(r"#\w+", " ", text)
     text = "".join(ch for ch in text if not unicodedata.category(ch).startswith(("S", "C")) or ch in "\t\n")
-    text = re.sub("[\"\u201c\u201d\u00ab\u00bb`*_]", "", text)
+    text = re.sub('["\u201c\u201d\u00ab\u00bb`*_]', "", text)
     text = re.sub(r"(?<![A-Za-z])'|'(?![A-Za-z])", "", text)  # quote marks, not apostrophes
     text = " ".join(text.split())
     return re.sub(r"\s+([,.!?;:])", r"\1", text).strip(" ,;:-")

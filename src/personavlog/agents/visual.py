@@ -7,11 +7,28 @@ then assembled so that the persona's description appears verbatim in every keyfr
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
-from personavlog.agents.base import AgentCallLog, AgentTask, example_shingles, notes_block, render, run_agent
-from personavlog.agents.text import clean_text, copies_from, keyword_coverage, keywords, tidy_phrase, word_count
+from personavlog.agents.base import (
+    AgentCallLog,
+    AgentTask,
+    example_shingles,
+    load_template,
+    notes_block,
+    notes_for_shot,
+    render,
+    run_agent,
+)
+from personavlog.agents.text import (
+    clean_text,
+    copies_from,
+    keyword_coverage,
+    keywords,
+    normalised,
+    tidy_phrase,
+    word_count,
+)
 from personavlog.llm.base import LLMClient
 from personavlog.schema import (
     CameraMove,
@@ -63,8 +80,11 @@ _CAMERA_WORDS = {
     CameraMove.HANDHELD: "handheld camera, slight shake",
     CameraMove.ORBIT: "camera orbits around the subject",
 }
-_PEOPLE = re.compile(r"\b(?:woman|man|girl|boy|lady|guy|she|he|her|his|i|me|my|hair|wearing|dressed)\b",
-                     re.IGNORECASE)
+_PEOPLE = re.compile(
+    r"\b(?:woman|man|girl|boy|lady|guy|she|he|her|his|i|me|my|hair|wearing|dressed|eyes|face|lips|lipstick|"
+    r"smile|skin|beard|jacket|coat|shirt|dress|sweater|hoodie|glasses)\b",
+    re.IGNORECASE,
+)
 
 VISUAL_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -109,14 +129,26 @@ def motion_prompt(shot: Shot, motion: str) -> str:
     return f"{_CAMERA_WORDS[shot.camera]}, {motion}"
 
 
-def _without_people(text: str) -> str:
-    """Drop the clauses that describe a person: the persona's description is the only one in the prompt."""
-    return ", ".join(clause for clause in text.split(",") if not _PEOPLE.search(clause))
+_EXAMPLE_CLAUSES = frozenset(
+    normalised(clause)
+    for answer in re.findall(r'"(?:details|motion)": "([^"]+)"', load_template("visual.txt").template)
+    for clause in answer.split(",")
+)
+
+
+def _own_clauses(text: str) -> str:
+    """Drop the clauses that describe a person (the persona's description is the only one in the prompt) and
+    those copied word for word from an example (a small model loves "red paper lanterns")."""
+    return ", ".join(
+        clause
+        for clause in text.split(",")
+        if not _PEOPLE.search(clause) and normalised(clause) not in _EXAMPLE_CLAUSES
+    )
 
 
 def parse_visual(data: dict[str, Any]) -> tuple[str, str]:
-    details = tidy_phrase(_without_people(_phrase(str(data.get("details", "")))), 16)
-    motion = tidy_phrase(_phrase(str(data.get("motion", ""))), 14)
+    details = tidy_phrase(_own_clauses(_phrase(str(data.get("details", "")))), 16)
+    motion = tidy_phrase(_own_clauses(_phrase(str(data.get("motion", "")))), 14)
     if word_count(details) < 3:
         raise ValueError("details are too short; name a few things in the frame, not the person")
     if word_count(motion) < 3:
@@ -131,15 +163,27 @@ def review_visual(pair: tuple[str, str], examples: set[tuple[str, ...]]) -> str 
     return None
 
 
-def write_visuals(llm: LLMClient, request: VlogRequest, persona: PersonaProfile, storyboard: Storyboard,
-                  feedback: Sequence[str], *, candidates: int = 1, log: AgentCallLog | None = None) -> list[ShotVisual]:
-    """One ShotVisual per shot, in order; every keyframe prompt contains `persona.description` verbatim."""
+def write_visuals(
+    llm: LLMClient,
+    request: VlogRequest,
+    persona: PersonaProfile,
+    storyboard: Storyboard,
+    feedback: Sequence[str],
+    *,
+    candidates: int = 1,
+    log: AgentCallLog | None = None,
+    shot_ids: Collection[int] | None = None,
+) -> list[ShotVisual]:
+    """One ShotVisual per shot, in order (only for `shot_ids` when given); every keyframe prompt contains
+    `persona.description` verbatim."""
     examples = example_shingles("visual.txt", request.theme)
-    notes = notes_block(feedback)
     theme_keys = keywords(request.theme)
     visuals = []
     for index, shot in enumerate(storyboard.shots):
+        if shot_ids is not None and shot.id not in shot_ids:
+            continue
         place = f"{shot.location}, {shot.time_of_day.replace('_', ' ')}, {shot.weather}"
+        notes = notes_block(notes_for_shot(feedback, shot.id))
         task = AgentTask(
             agent=AGENT,
             prompt=render("visual.txt", theme=request.theme, place=place, action=shot.action, notes=notes),
@@ -150,13 +194,15 @@ def write_visuals(llm: LLMClient, request: VlogRequest, persona: PersonaProfile,
             score=lambda pair: keyword_coverage(theme_keys, pair[0]) + (1.0 if word_count(pair[0]) >= 5 else 0.0),
             max_tokens=90,
             temperature=0.6,
-            good_enough=1.5,
+            good_enough=1.2,
         )
         details, motion = run_agent(llm, task, seed=request.seed, candidates=candidates, log=log, salt=index)
-        visuals.append(ShotVisual(
-            shot_id=shot.id,
-            keyframe_prompt=keyframe_prompt(persona, shot, details, request.style),
-            motion_prompt=motion_prompt(shot, motion),
-            negative_prompt=negative_prompt(request.style),
-        ))
+        visuals.append(
+            ShotVisual(
+                shot_id=shot.id,
+                keyframe_prompt=keyframe_prompt(persona, shot, details, request.style),
+                motion_prompt=motion_prompt(shot, motion),
+                negative_prompt=negative_prompt(request.style),
+            )
+        )
     return visuals

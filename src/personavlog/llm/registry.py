@@ -33,6 +33,7 @@ def make_llm(settings: LLMSettings) -> LLMClient:
     try:
         factory = BACKENDS[settings.backend]
     except KeyError:
-        raise PersonaVlogError(f"unknown LLM backend {settings.backend!r} (known: {', '.join(sorted(BACKENDS))})") \
-            from None
+        raise PersonaVlogError(
+            f"unknown LLM backend {settings.backend!r} (known: {', '.join(sorted(BACKENDS))})"
+        ) from None
     return factory(settings)

@@ -73,7 +73,9 @@ class _GrammarFilter:
         data["logit"] = logits
         array = self._lib.llama_token_data_array(
             data=data.ctypes.data_as(ctypes.POINTER(self._lib.llama_token_data)),
-            size=len(ids), selected=-1, sorted=False,
+            size=len(ids),
+            selected=-1,
+            sorted=False,
         )
         # The grammar sampler only marks forbidden tokens with -inf; it neither reorders nor reallocates.
         self._lib.llama_sampler_apply(self._sampler, ctypes.byref(array))
@@ -124,7 +126,7 @@ class ConstrainedSampler:
                 logits = logits.astype(np.float32)
                 if out and grammar.allowed(self.eog, logits[self.eog]).any():
                     return out, "stop"  # the grammar is complete: stop before any optional trailing space
-                self._penalise(logits, self.history[-self.params.repeat_window:])
+                self._penalise(logits, self.history[-self.params.repeat_window :])
                 token = self._pick(logits, grammar)
                 if token in self.eog or self.lib.llama_vocab_is_eog(self.vocab, token):
                     return out, "stop"
@@ -136,8 +138,9 @@ class ConstrainedSampler:
         finally:
             grammar.close()
 
-    def complete_json(self, prompt_tokens: list[int], schema: dict[str, Any], max_tokens: int,
-                      lead: str = " ") -> Generation:
+    def complete_json(
+        self, prompt_tokens: list[int], schema: dict[str, Any], max_tokens: int, lead: str = " "
+    ) -> Generation:
         """A JSON object for `schema` after `prompt_tokens`; field by field when the schema allows it."""
         self._evaluate_prompt(prompt_tokens)
         properties = schema.get("properties") if schema.get("type") == "object" else None
@@ -179,7 +182,7 @@ class ConstrainedSampler:
                 text = self._text(out).lstrip(" ")
                 fitting = [o for o in options if o.startswith(text)]
                 if out and len(fitting) == 1:
-                    rest = fitting[0][len(text):]
+                    rest = fitting[0][len(text) :]
                     forced = self.llama.tokenize(rest.encode("utf-8"), add_bos=False, special=False) if rest else []
                     if forced:
                         self.llama.eval(forced)

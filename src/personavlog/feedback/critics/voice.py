@@ -36,7 +36,7 @@ def critique_voice(shot_id: int, text: str, wav: Path, planned_s: float, round_:
             score=round(fit, 4),
             threshold=1.0,
             passed=fit >= 1.0,
-            feedback=f"Shot {shot_id}'s line takes {spoken_s:.1f} s to say but the shot lasts {planned_s:.1f} s: "
+            feedback=f"Shot {shot_id}: the line takes {spoken_s:.1f} s to say but the shot lasts {planned_s:.1f} s: "
             f"say it in about {max(3, round((planned_s - PADDING_S) * 2.5))} words.",
             round=round_,
         ),
@@ -46,7 +46,7 @@ def critique_voice(shot_id: int, text: str, wav: Path, planned_s: float, round_:
             score=round(1.0 - wer, 4),
             threshold=round(1.0 - MAX_WER, 4),
             passed=wer <= MAX_WER,
-            feedback=f"Shot {shot_id}'s line is hard to understand when spoken (word error rate {wer:.2f}): "
+            feedback=f"Shot {shot_id}: the line is hard to understand when spoken (word error rate {wer:.2f}): "
             "use plain, common words and short sentences, no names or numbers.",
             round=round_,
         ),

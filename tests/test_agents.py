@@ -1,0 +1,449 @@
+"""The agents on the embedded gemma-3 270M model: valid documents, determinism, budgets, and the retry path."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from llm_server import chat_reply, scripted_server
+from personavlog.agents import (
+    AgentCallLog,
+    write_monologue,
+    write_music_brief,
+    write_persona,
+    write_story,
+    write_storyboard,
+    write_visuals,
+)
+from personavlog.agents.base import ATTEMPTS, AgentTask, agent_seed, notes_for_shot, run_agent
+from personavlog.agents.hints import allowed_places, allowed_times, allowed_weather
+from personavlog.agents.monologue import WORDS_PER_SECOND, word_budget
+from personavlog.agents.music import INSTRUMENTS, energy_curve
+from personavlog.agents.persona import describe_from_observations, parse_vision_answer
+from personavlog.agents.storyboard import (
+    MIN_SHOT_S,
+    ShotDraft,
+    settle_continuity,
+    shot_count,
+    shot_durations,
+    vary_shots,
+)
+from personavlog.agents.text import clean_text, complete_sentences, keyword_coverage, keywords, trim_to_words
+from personavlog.agents.visual import parse_visual
+from personavlog.config import LLMSettings
+from personavlog.errors import StageError
+from personavlog.llm import LLMResult, LLMUsage, make_llm
+from personavlog.schema import (
+    CameraMove,
+    FaceBox,
+    Framing,
+    LocationKind,
+    MonologueLine,
+    Mood,
+    MusicBrief,
+    PersonaProfile,
+    ShotVisual,
+    Story,
+    Storyboard,
+    TimeOfDay,
+    VlogRequest,
+    Weather,
+)
+
+THEME = "a rainy afternoon in a Paris café"
+OBSERVATIONS = {"hair": "dark brown", "clothing": "orange and white", "brightness": "bright"}
+
+
+@dataclass
+class Plan:
+    request: VlogRequest
+    persona: PersonaProfile
+    story: Story
+    storyboard: Storyboard
+    visuals: list[ShotVisual]
+    monologue: list[MonologueLine]
+    music: MusicBrief
+    log: AgentCallLog
+
+
+@pytest.fixture(scope="module")
+def llm() -> Any:
+    return make_llm(LLMSettings())
+
+
+@pytest.fixture(scope="module")
+def plan(llm: Any) -> Plan:
+    request = VlogRequest(theme=THEME, reference=Path("ref.jpg"), duration_s=15, seed=7)
+    log = AgentCallLog()
+    persona = write_persona(
+        llm,
+        request,
+        OBSERVATIONS,
+        FaceBox(x=1, y=2, w=30, h=40),
+        ["#ff8800", "#ffffff"],
+        "persona/cutout.png",
+        [],
+        log=log,
+    )
+    story = write_story(llm, request, persona, [], log=log)
+    storyboard = write_storyboard(llm, request, persona, story, [], log=log)
+    visuals = write_visuals(llm, request, persona, storyboard, [], log=log)
+    monologue = write_monologue(llm, request, persona, story, storyboard, [], log=log)
+    music = write_music_brief(llm, request, story, storyboard, [], log=log)
+    return Plan(request, persona, story, storyboard, visuals, monologue, music, log)
+
+
+# ---- documents from the real model ----------------------------------------------------------------------
+
+
+def test_persona_is_built_from_measured_facts_without_a_vision_model(plan: Plan) -> None:
+    persona = plan.persona
+    assert persona.description == "a person with dark brown hair wearing orange and white clothes"
+    assert persona.age_range == "adult" and persona.palette == ["#ff8800", "#ffffff"]
+    assert persona.face_box == FaceBox(x=1, y=2, w=30, h=40) and persona.cutout == "persona/cutout.png"
+    assert not [c for c in plan.log.calls if c.agent == "persona"], "no LLM call without a vision model"
+
+
+def test_story_is_valid_and_about_the_theme(plan: Plan) -> None:
+    story = plan.story
+    assert 3 <= len(story.beats) <= 6 and story.title and story.logline
+    assert len({b.lower() for b in story.beats}) == len(story.beats)
+    whole = " ".join([story.title, story.logline, *story.beats])
+    assert keyword_coverage(keywords(THEME), whole) >= 0.5, whole
+
+
+def test_storyboard_durations_sum_to_the_request_and_fields_are_closed(plan: Plan) -> None:
+    shots = plan.storyboard.shots
+    assert len(shots) == shot_count(15) == 3
+    assert [s.id for s in shots] == [1, 2, 3]
+    assert sum(s.duration_s for s in shots) == pytest.approx(plan.request.duration_s, abs=1e-6)
+    assert all(s.duration_s >= MIN_SHOT_S for s in shots)
+    assert all(s.weather in allowed_weather(THEME) and s.time_of_day in allowed_times(THEME) for s in shots)
+    assert all(s.location_kind in allowed_places(THEME) for s in shots)
+    assert all(a.camera != b.camera for a, b in itertools.pairwise(shots))
+    assert all(s.location.strip() and s.action.strip() for s in shots)
+
+
+def test_every_keyframe_prompt_carries_the_persona_and_the_style(plan: Plan) -> None:
+    assert [v.shot_id for v in plan.visuals] == [s.id for s in plan.storyboard.shots]
+    for visual in plan.visuals:
+        assert plan.persona.description in visual.keyframe_prompt
+        assert "cinematic" in visual.keyframe_prompt
+        assert visual.motion_prompt and "cartoon" in visual.negative_prompt
+
+
+def test_monologue_lines_fit_their_shots_and_do_not_repeat(plan: Plan) -> None:
+    lines = plan.monologue
+    assert [line.shot_id for line in lines] == [s.id for s in plan.storyboard.shots]
+    for line, shot in zip(lines, plan.storyboard.shots, strict=True):
+        _, low, high = word_budget(shot.duration_s)
+        assert low <= len(line.text.split()) <= high, line.text
+        assert not any(ch in line.text for ch in '#"“”') and line.text == clean_text(line.text)
+    total = sum(len(line.text.split()) for line in lines)
+    budget = plan.request.duration_s * WORDS_PER_SECOND
+    assert 0.75 * budget <= total <= 1.25 * budget
+    assert len({line.text.lower() for line in lines}) == len(lines)
+
+
+def test_music_brief_is_valid_with_one_energy_per_shot(plan: Plan) -> None:
+    music = plan.music
+    assert len(music.energy) == len(plan.storyboard.shots)
+    assert all(0 <= e <= 1 for e in music.energy)
+    assert set(music.instruments) <= set(INSTRUMENTS) and len(set(music.instruments)) == len(music.instruments)
+    assert 50 <= music.bpm <= 180
+
+
+def test_every_call_is_logged_with_token_counts(plan: Plan) -> None:
+    agents = {c.agent for c in plan.log.calls}
+    assert agents == {"story", "storyboard", "visual", "monologue", "music_brief"}
+    assert all(c.backend == "llamacpp" and c.prompt_tokens > 0 for c in plan.log.calls)
+    totals = plan.log.by_agent()
+    assert all(u.completion_tokens > 0 for u in totals.values())
+    assert plan.log.usage().total_tokens == sum(u.total_tokens for u in totals.values())
+
+
+def test_same_request_and_seed_give_the_same_story(llm: Any, plan: Plan) -> None:
+    again = write_story(llm, plan.request, plan.persona, [])
+    assert again == plan.story
+
+
+def test_feedback_reaches_the_prompt(llm: Any, plan: Plan) -> None:
+    recorder = Recorder(llm)
+    write_story(recorder, plan.request, plan.persona, ["Make the ending hopeful."])
+    assert "Note: Make the ending hopeful.\n" in recorder.prompts[0]
+
+
+def test_one_shot_is_rewritten_alone(llm: Any, plan: Plan) -> None:
+    target = plan.storyboard.shots[1].id
+    log = AgentCallLog()
+    notes = [f"Shot {target}: show the rain on the window up close."]
+    board = write_storyboard(
+        llm, plan.request, plan.persona, plan.story, notes, log=log, shot_ids=[target], current=plan.storyboard
+    )
+    assert {c.salt for c in log.calls} == {1}
+    assert [s for s in board.shots if s.id != target] == [s for s in plan.storyboard.shots if s.id != target]
+    assert [s.duration_s for s in board.shots] == [s.duration_s for s in plan.storyboard.shots]
+    cameras = [s.camera for s in board.shots]
+    assert all(a != b for a, b in itertools.pairwise(cameras))
+    visuals = write_visuals(llm, plan.request, plan.persona, board, notes, shot_ids=[target])
+    assert [v.shot_id for v in visuals] == [target] and plan.persona.description in visuals[0].keyframe_prompt
+    lines = write_monologue(
+        llm, plan.request, plan.persona, plan.story, board, notes, shot_ids=[target], current=plan.monologue
+    )
+    assert [line.shot_id for line in lines] == [target]
+    assert lines[0].text not in [line.text for line in plan.monologue if line.shot_id != target]
+
+
+# ---- the validation-retry path --------------------------------------------------------------------------
+
+
+@dataclass
+class Recorder:
+    """Passes every call to the real model and keeps the prompts."""
+
+    inner: Any
+    prompts: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def model(self) -> str:
+        return self.inner.model
+
+    @property
+    def vision(self) -> bool:
+        return self.inner.vision
+
+    def complete_json(self, prompt: str, schema: dict[str, Any], **kwargs: Any) -> LLMResult:
+        self.prompts.append(prompt)
+        return self.inner.complete_json(prompt, schema, **kwargs)
+
+
+@dataclass
+class FirstAnswerInvalid(Recorder):
+    """A test double only for the first answer (an empty story); every later call goes to the real model."""
+
+    invalid_answers: int = 1
+
+    def complete_json(self, prompt: str, schema: dict[str, Any], **kwargs: Any) -> LLMResult:
+        self.prompts.append(prompt)
+        if len(self.prompts) <= self.invalid_answers:
+            return LLMResult(
+                text="{}",
+                parsed={"title": "", "logline": "", "beats": []},
+                usage=LLMUsage(),
+                backend="double",
+                model="double",
+            )
+        return self.inner.complete_json(prompt, schema, **kwargs)
+
+
+def test_an_invalid_answer_is_asked_again_with_the_validation_error(llm: Any, plan: Plan) -> None:
+    client = FirstAnswerInvalid(llm)
+    log = AgentCallLog()
+    story = write_story(client, plan.request, plan.persona, [], log=log)
+    assert isinstance(story, Story) and len(story.beats) >= 3
+    first, second = log.calls[0], log.calls[1]
+    assert not first.valid and first.attempt == 0 and "title" in first.error
+    assert second.attempt == 1 and second.backend == "llamacpp" and second.seed != first.seed
+    assert "Your previous answer was invalid: " in client.prompts[1]
+    assert first.error in client.prompts[1] and "Your previous answer was invalid" not in client.prompts[0]
+
+
+def test_a_stage_error_names_the_stage_after_all_attempts_fail(llm: Any, plan: Plan) -> None:
+    client = FirstAnswerInvalid(llm, invalid_answers=ATTEMPTS)
+    log = AgentCallLog()
+    with pytest.raises(StageError) as caught:
+        write_story(client, plan.request, plan.persona, [], log=log)
+    assert caught.value.stage == "story" and "\n" not in str(caught.value)
+    assert len(log.calls) == ATTEMPTS and not any(c.valid for c in log.calls)
+
+
+def test_best_of_candidates_keeps_the_highest_score(llm: Any) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"n": {"type": "string", "enum": ["1", "2", "3", "4", "5"]}},
+        "required": ["n"],
+        "additionalProperties": False,
+    }
+    task: AgentTask[int] = AgentTask(
+        agent="probe",
+        prompt="Pick a number from 1 to 5.\n",
+        cue="Answer:",
+        schema=schema,
+        parse=lambda d: int(d["n"]),
+        score=float,
+        max_tokens=8,
+        temperature=1.5,
+    )
+    recorder = Recorder(llm)
+    log = AgentCallLog()
+    best = run_agent(recorder, task, seed=3, candidates=4, log=log)
+    assert [c.candidate for c in log.calls] == [0, 1, 2, 3] and all(c.valid for c in log.calls)
+    assert len({c.seed for c in log.calls}) == 4
+    answers = [
+        int(llm.complete_json(p, schema, seed=c.seed, temperature=1.5, max_tokens=8).parsed["n"])
+        for p, c in zip(recorder.prompts, log.calls, strict=True)
+    ]
+    assert best == max(answers)
+
+
+# ---- deterministic parts --------------------------------------------------------------------------------
+
+
+def test_agent_seeds_are_stable_and_distinct() -> None:
+    assert agent_seed(0, "story") == agent_seed(0, "story")
+    assert len({agent_seed(0, a) for a in ("story", "storyboard", "visual", "monologue", "music_brief")}) == 5
+    assert agent_seed(1, "story") != agent_seed(0, "story") != agent_seed(0, "story", salt=1)
+
+
+@pytest.mark.parametrize(("duration", "count"), [(10, 3), (15, 3), (30, 5), (60, 10), (180, 24)])
+def test_shot_count_follows_duration(duration: float, count: int) -> None:
+    assert shot_count(duration) == count
+
+
+def _draft(framing: Framing, camera: CameraMove, mood: Mood = Mood.CALM) -> ShotDraft:
+    return ShotDraft(
+        location="a street",
+        location_kind=LocationKind.CITY_STREET,
+        time_of_day=TimeOfDay.DAY,
+        weather=Weather.CLEAR,
+        action="walks along",
+        camera=camera,
+        framing=framing,
+        mood=mood,
+    )
+
+
+@pytest.mark.parametrize("total", [10.0, 15.0, 31.3, 179.99])
+def test_shot_durations_sum_exactly_with_a_floor(total: float) -> None:
+    drafts = [
+        _draft(f, CameraMove.STATIC, m)
+        for f, m in [(Framing.WIDE, Mood.CALM), (Framing.CLOSE_UP, Mood.ENERGETIC), (Framing.MEDIUM, Mood.TENSE)]
+    ]
+    durations = shot_durations(drafts, total)
+    assert sum(durations) == pytest.approx(total, abs=1e-6) and min(durations) >= MIN_SHOT_S
+    assert durations[0] > durations[1]
+
+
+def test_repeated_cameras_and_framings_are_repaired() -> None:
+    drafts = [_draft(Framing.WIDE, CameraMove.PAN_LEFT) for _ in range(5)]
+    varied = vary_shots(drafts)
+    cameras = [d.camera for d in varied]
+    assert all(a != b for a, b in itertools.pairwise(cameras))
+    framings = [d.framing for d in varied]
+    assert not any(a == b == c for a, b, c in zip(framings, framings[1:], framings[2:], strict=False))
+    assert varied[0] == drafts[0]
+
+
+def test_word_budget_is_two_and_a_half_words_per_second_within_a_quarter() -> None:
+    assert word_budget(6.0) == (15, 12, 18)
+    assert word_budget(4.0) == (10, 8, 12)
+
+
+def test_text_helpers() -> None:
+    assert clean_text('He said "hello" 😀 #vlog , it\'s fine') == "He said hello, it's fine"
+    assert trim_to_words("I sit here. The rain keeps falling on the old roofs of Paris.", 6) == "I sit here."
+    assert complete_sentences("I walk to the café and then to the") == "I walk to the café and then."
+    assert keywords("a rainy afternoon in a Paris café") == ["rainy", "afternoon", "paris", "café"]
+
+
+def test_theme_hints_narrow_the_vocabularies() -> None:
+    assert set(allowed_weather(THEME)) == {Weather.RAIN, Weather.CLOUDS}
+    assert LocationKind.CAFE in allowed_places(THEME)
+    assert set(allowed_weather("my grandfather's stories")) == set(Weather)
+    assert allowed_places("the business district") == list(LocationKind)
+
+
+def test_persona_descriptions_from_observations_never_guess_identity() -> None:
+    description, age, *_rest, features = describe_from_observations(
+        {"hair": "grey", "clothing": "a blue raincoat", "glasses": "yes", "age_range": "older adult"}
+    )
+    assert description == "an older person with grey hair and glasses wearing a blue raincoat"
+    assert age == "older adult" and features == ["glasses"]
+    with pytest.raises(ValueError, match="do not name"):
+        parse_vision_answer(
+            {
+                "age_range": "adult",
+                "hair": "short",
+                "clothing": "a suit",
+                "distinctive_features": [],
+                "description": "a person who looks like Grace Hopper",
+            }
+        )
+
+
+def test_energy_curve_follows_moods() -> None:
+    moods = [Mood.CALM, Mood.ENERGETIC, Mood.MELANCHOLIC]
+    board = Storyboard(
+        shots=[
+            _draft(Framing.WIDE, CameraMove.STATIC, m).model_dump() | {"id": i + 1, "duration_s": 5.0}
+            for i, m in enumerate(moods)
+        ]
+    )
+    energy = energy_curve(board)
+    assert len(energy) == 3 and energy[1] > energy[0] and energy[1] > energy[2]
+
+
+def test_persona_with_a_vision_model_describes_what_it_sees(astronaut: Path) -> None:
+    guess = {
+        "age_range": "adult",
+        "hair": "short brown hair",
+        "clothing": "a white spacesuit",
+        "distinctive_features": [],
+        "description": "a person who looks like a famous astronaut",
+    }
+    seen = {
+        "age_range": "adult",
+        "hair": "short brown hair",
+        "clothing": "a white spacesuit",
+        "distinctive_features": ["a flag patch on the sleeve"],
+        "description": "A person with short brown hair wearing a white spacesuit.",
+    }
+    request = VlogRequest(theme=THEME, reference=astronaut, duration_s=15)
+    with scripted_server([chat_reply(json.dumps(guess)), chat_reply(json.dumps(seen))]) as server:
+        client = make_llm(LLMSettings(backend="openai", base_url=server.base_url, vision=True))
+        log = AgentCallLog()
+        persona = write_persona(
+            client, request, {"hair": "brown"}, None, ["#eeeeee"], "persona/cutout.png", ["Mention the patch."], log=log
+        )
+    assert persona.description == "a person with short brown hair wearing a white spacesuit"
+    assert persona.distinctive_features == ["a flag patch on the sleeve"] and persona.palette == ["#eeeeee"]
+    assert [c.valid for c in log.calls] == [False, True] and "identify" in log.calls[0].error
+    first, second = (r["body"]["messages"][0]["content"] for r in server.requests)
+    assert first[1]["image_url"]["url"].startswith("data:image/jpeg;base64,")
+    assert "hair: brown" in first[0]["text"] and "Note: Mention the patch." in first[0]["text"]
+    assert "Never guess who the person is" in first[0]["text"]
+    assert "Your previous answer was invalid" in second[0]["text"]
+
+
+def test_shot_notes_reach_only_their_shot() -> None:
+    notes = ["Keep it warm.", "Shot 2: make it night", "shot 3: closer"]
+    assert notes_for_shot(notes, 2) == ["Keep it warm.", "make it night"]
+    assert notes_for_shot(notes, 1) == ["Keep it warm."]
+
+
+def test_weather_is_settled_and_the_clock_never_runs_backwards() -> None:
+    drafts = [_draft(Framing.WIDE, CameraMove.STATIC) for _ in range(4)]
+    times = [TimeOfDay.DAY, TimeOfDay.DAWN, TimeOfDay.DUSK, TimeOfDay.DAY]
+    weathers = [Weather.RAIN, Weather.CLEAR, Weather.RAIN, Weather.CLOUDS]
+    drafts = [
+        d.model_copy(update={"time_of_day": t, "weather": w}) for d, t, w in zip(drafts, times, weathers, strict=True)
+    ]
+    settled = settle_continuity(drafts)
+    assert [d.time_of_day for d in settled] == [TimeOfDay.DAY, TimeOfDay.DAY, TimeOfDay.DUSK, TimeOfDay.DUSK]
+    assert {d.weather for d in settled} == {Weather.RAIN}
+
+
+def test_visual_details_drop_people_and_copied_example_clauses() -> None:
+    details, motion = parse_visual(
+        {"details": "red paper lanterns, a wet cobbled street, a woman in red", "motion": "rain drips from the awning"}
+    )
+    assert details == "a wet cobbled street" and motion == "rain drips from the awning"
