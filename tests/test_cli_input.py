@@ -66,3 +66,10 @@ def test_resume_of_a_directory_without_manifest(tmp_path: Path) -> None:
 def test_unknown_command_is_one_line() -> None:
     result = run_cli("render")
     _assert_one_line_error(result, "invalid choice")
+
+
+def test_a_language_the_voice_cannot_speak_fails_before_anything_is_written(tmp_path: Path, astronaut: Path) -> None:
+    out = tmp_path / "run"
+    result = run_cli("make", "--theme", "a day", "--reference", astronaut, "--language", "fr", "--out", out)
+    _assert_one_line_error(result, "speaks en only")
+    assert not out.exists()

@@ -62,6 +62,7 @@ def _add_request_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fps", type=int, default=24)
     parser.add_argument("--language", default="en")
     parser.add_argument("--voice", default="joe")
+    parser.add_argument("--persona", help='your own words for the protagonist, e.g. "a woman in a red raincoat"')
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-feedback", action="store_true", help="turn critics and rollback off")
     parser.add_argument("--max-rounds", type=int, default=2, help="rollback rounds per failing result")
@@ -118,6 +119,7 @@ def _request_from_args(args: argparse.Namespace) -> VlogRequest:
             fps=args.fps,
             language=args.language,
             voice=args.voice,
+            persona=args.persona,
             seed=args.seed,
             feedback=not args.no_feedback,
             max_rounds=args.max_rounds,

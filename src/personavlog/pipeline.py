@@ -62,8 +62,17 @@ class Pipeline:
 
     # ---- entry points -------------------------------------------------------------------------
 
-    def plan(self, request: VlogRequest) -> Manifest:
+    def _check_request(self, request: VlogRequest) -> None:
         check_reference_image(request.reference)
+        languages = getattr(registry.backend_class("speech", self.settings.speech), "languages", None)
+        if languages is not None and request.language.split("-")[0].lower() not in languages:
+            raise InputError(
+                f"the {self.settings.speech} voice speaks {', '.join(languages)} only, not {request.language!r}; "
+                "choose --language en or configure a speech backend that speaks it"
+            )
+
+    def plan(self, request: VlogRequest) -> Manifest:
+        self._check_request(request)
         with self.run.locked():
             manifest = self._open(request)
             self._plan_stages(manifest)
@@ -75,7 +84,7 @@ class Pipeline:
             return manifest
 
     def make(self, request: VlogRequest) -> Manifest:
-        check_reference_image(request.reference)
+        self._check_request(request)
         with self.run.locked():
             manifest = self._open(request)
             self._plan_stages(manifest)
@@ -230,7 +239,13 @@ class Pipeline:
         request = manifest.request
         common = {"theme": request.theme, "style": request.style, "language": request.language, "seed": request.seed}
         if stage == "persona":
-            return self._input_hash(stage, manifest, reference=manifest.reference_sha256, no_face=self.allow_no_face)
+            return self._input_hash(
+                stage,
+                manifest,
+                reference=manifest.reference_sha256,
+                no_face=self.allow_no_face,
+                persona_text=request.persona,
+            )
         persona = document_hash(manifest.persona)
         if stage == "story":
             return self._input_hash(stage, manifest, persona=persona, **common)
@@ -267,6 +282,10 @@ class Pipeline:
                 self.run.relative(self.run.cutout),
                 notes.get("persona", []),
             )
+            if request.persona:
+                manifest.persona = manifest.persona.model_copy(
+                    update={"description": " ".join(request.persona.split())}
+                )
 
         self._run_stage(
             manifest,

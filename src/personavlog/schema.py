@@ -95,6 +95,9 @@ class VlogRequest(Document):
     fps: int = Field(default=24, ge=12, le=60)
     language: str = "en"
     voice: str = "joe"
+    persona: str | None = Field(
+        default=None, max_length=400, description="the user's own words for the protagonist's look, used verbatim"
+    )
     seed: int = Field(default=0, ge=0)
     feedback: bool = True
     max_rounds: int = Field(default=2, ge=0, le=5)

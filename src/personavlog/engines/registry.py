@@ -23,10 +23,14 @@ def available(role: str) -> list[str]:
     return sorted(_BACKENDS.get(role, {}))
 
 
-def create(role: str, name: str, **kwargs: Any) -> Any:
+def backend_class(role: str, name: str) -> type:
     try:
         target = _BACKENDS[role][name]
     except KeyError:
         raise InputError(f"unknown {role} backend {name!r}; available: {', '.join(available(role))}") from None
     module_name, _, class_name = target.partition(":")
-    return getattr(import_module(module_name), class_name)(**kwargs)
+    return getattr(import_module(module_name), class_name)
+
+
+def create(role: str, name: str, **kwargs: Any) -> Any:
+    return backend_class(role, name)(**kwargs)

@@ -31,6 +31,7 @@ def _speakable(text: str) -> str:
 
 class PiperSpeechEngine:
     name = "piper"
+    languages = ("en",)
 
     def __init__(self, voice: str = "joe", length_scale: float = 1.0):
         if voice not in ("joe", "default"):
