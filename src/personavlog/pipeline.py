@@ -74,10 +74,7 @@ class Pipeline:
     def plan(self, request: VlogRequest) -> Manifest:
         self._check_request(request)
         with self.run.locked():
-            manifest = self._open(request)
-            self._plan_stages(manifest)
-            if manifest.request.feedback:
-                self._review_script(manifest)
+            manifest = self._planned(request)
             if manifest.status in ("new", "planning"):
                 manifest.status = "planned"
             self._finish(manifest)
@@ -86,16 +83,7 @@ class Pipeline:
     def make(self, request: VlogRequest) -> Manifest:
         self._check_request(request)
         with self.run.locked():
-            manifest = self._open(request)
-            self._plan_stages(manifest)
-            if manifest.request.feedback:
-                self._review_script(manifest)
-            manifest.status = "rendering"
-            self.run.save(manifest)
-            self._render_stages(manifest)
-            manifest.status = "done"
-            self._finish(manifest)
-            return manifest
+            return self._rendered(self._planned(request))
 
     def redo(self, shot_id: int, note: str | None = None) -> Manifest:
         """Regenerate one shot (its documents with `note` as feedback, then its assets) and re-cut the vlog."""
@@ -108,12 +96,22 @@ class Pipeline:
                 raise InputError(f"no shot {shot_id} in {self.run.root} (shots: {known})")
             self._open(manifest.request, manifest)
             self._rewrite_shot(manifest, shot_id, note)
-            manifest.status = "rendering"
-            self.run.save(manifest)
-            self._render_stages(manifest)
-            manifest.status = "done"
-            self._finish(manifest)
-            return manifest
+            return self._rendered(manifest)
+
+    def _planned(self, request: VlogRequest) -> Manifest:
+        manifest = self._open(request)
+        self._plan_stages(manifest)
+        if manifest.request.feedback:
+            self._review_script(manifest)
+        return manifest
+
+    def _rendered(self, manifest: Manifest) -> Manifest:
+        manifest.status = "rendering"
+        self.run.save(manifest)
+        self._render_stages(manifest)
+        manifest.status = "done"
+        self._finish(manifest)
+        return manifest
 
     # ---- bookkeeping ----------------------------------------------------------------------------
 
