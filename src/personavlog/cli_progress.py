@@ -70,5 +70,6 @@ class Bars:
         elif event.kind == "stage_cached":
             note = f" ({event.message})" if event.message else ""
             self._console.print(f"[dim]{_label(event)}: up to date{note}[/dim]")
-        elif event.kind == "critique":
+        elif event.kind == "critique" and " passed (" not in event.message:
+            # Passing checks are in the manifest; the terminal shows what failed and what was done about it.
             self._console.print(f"[yellow]{_label(event)}: {event.message}[/yellow]")
