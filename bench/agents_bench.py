@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from personavlog import VlogRequest, plan_vlog
+from personavlog.agents.monologue import word_budget
 from personavlog.evaluate.dataset import load_themes
 from personavlog.evaluate.metrics.relevance import theme_relevance
 from personavlog.evaluate.metrics.speech import normalise_words
@@ -36,7 +37,7 @@ def plan_metrics(manifest: Manifest) -> dict:
     lines = [s.monologue for s in shots]
     script = " ".join([manifest.story.title, manifest.story.logline, *manifest.story.beats, *lines])
     in_budget = [
-        0.75 * s.duration_s * 2.5 <= len(normalise_words(s.monologue)) <= 1.25 * s.duration_s * 2.5 for s in shots
+        word_budget(s.duration_s)[1] <= len(normalise_words(s.monologue)) <= word_budget(s.duration_s)[2] for s in shots
     ]
     return {
         "relevance": round(theme_relevance(manifest.request.theme, script), 4),

@@ -356,9 +356,7 @@ class Pipeline:
         message = f"Shot {shot_id}: {note}" if note else f"Shot {shot_id}: show this moment differently."
         for stage in ("storyboard", "visual", "monologue"):
             manifest.feedback.setdefault(stage, []).append(message)
-        manifest.adjustments.setdefault(f"clip/{shot_id:02d}", {})["retake"] = (
-            manifest.adjustments.get(f"clip/{shot_id:02d}", {}).get("retake", 0) + 1
-        )
+        self._next_retake(manifest, f"clip/{shot_id:02d}")
         notes = manifest.feedback
 
         self.emit(ProgressEvent(kind="stage_start", stage="storyboard", shot=shot_id))
@@ -416,6 +414,18 @@ class Pipeline:
     @property
     def _takes_dir(self) -> Path:
         return self.run.root / ".takes"
+
+    @staticmethod
+    def _next_retake(manifest: Manifest, stage: str) -> dict[str, Any]:
+        """Count one more retake of an engine stage; its seed moves with the count. Returns the stage's settings."""
+        adjust = manifest.adjustments.setdefault(stage, {})
+        adjust["retake"] = int(adjust.get("retake", 0)) + 1
+        return adjust
+
+    @staticmethod
+    def _retake_seed(manifest: Manifest, stage: str) -> int:
+        retake = int(manifest.adjustments.get(stage, {}).get("retake", 0))
+        return manifest.request.seed + policy.RETAKE_SEED_STEP * retake
 
     def _record(self, manifest: Manifest, critiques: list[Critique]) -> list[int]:
         """Append critiques to the manifest, tell the progress listener, return their indexes."""
@@ -627,7 +637,7 @@ class Pipeline:
             height=height,
             fps=request.fps,
             duration_s=timing.clip_duration(timeline, index),
-            seed=request.seed + policy.RETAKE_SEED_STEP * int(adjust.get("retake", 0)),
+            seed=self._retake_seed(manifest, f"clip/{shot.id:02d}"),
             shot_index=index,
             shot_count=len(board.shots),
         )
@@ -673,8 +683,7 @@ class Pipeline:
             )
 
         def roll_back(failed: list[tuple[int, Critique]], round_: int) -> bool:
-            adjust = manifest.adjustments.setdefault(stage, {})
-            adjust["retake"] = int(adjust.get("retake", 0)) + 1
+            adjust = self._next_retake(manifest, stage)
             if policy.wants_closer(c for _, c in failed):
                 adjust["framing"] = policy.tighter(self._shot_spec(manifest, index).shot.framing).value
             for critique_index, _critique in failed:
@@ -695,8 +704,7 @@ class Pipeline:
         timeline, brief = manifest.timeline, manifest.music_brief
         assert timeline is not None and brief is not None
         spans = [(s.start_s, s.duration_s) for s in timeline.shots]
-        retake = int(manifest.adjustments.get("music", {}).get("retake", 0))
-        seed = manifest.request.seed + policy.RETAKE_SEED_STEP * retake
+        seed = self._retake_seed(manifest, "music")
 
         def music() -> None:
             self.engine("music").render(brief, spans, timeline.total_s, seed, self.run.music)
@@ -721,8 +729,7 @@ class Pipeline:
             return critique_music(self.run.music, brief, spans, timeline.total_s, round_)
 
         def roll_back(failed: list[tuple[int, Critique]], round_: int) -> bool:
-            adjust = manifest.adjustments.setdefault("music", {})
-            adjust["retake"] = int(adjust.get("retake", 0)) + 1
+            self._next_retake(manifest, "music")
             for index, _critique in failed:
                 self._rollback(manifest, index, "music", round_)
             return True

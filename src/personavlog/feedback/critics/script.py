@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import re
 
+from personavlog.agents.monologue import word_budget
 from personavlog.evaluate.metrics.relevance import theme_relevance_many
 from personavlog.evaluate.metrics.speech import normalise_words
 from personavlog.schema import Critique, MonologueLine, Story, Storyboard
 
 STORY_RELEVANCE = 0.35
 MONOLOGUE_RELEVANCE = 0.30
-WORDS_PER_SECOND = 2.5
-LENGTH_TOLERANCE = 0.25
 _FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'll|i'd|me|my|mine|myself|we|us|our)\b", re.IGNORECASE)
 
 
@@ -88,9 +87,9 @@ def critique_script(
     not_first_person: list[int] = []
     for line in lines:
         words = len(normalise_words(line.text))
-        target = durations[line.shot_id] * WORDS_PER_SECOND
-        if not (1 - LENGTH_TOLERANCE) * target <= words <= (1 + LENGTH_TOLERANCE) * target:
-            off_budget.append(f"shot {line.shot_id} has {words} words but needs about {round(target)}")
+        target, low, high = word_budget(durations[line.shot_id])
+        if not low <= words <= high:
+            off_budget.append(f"shot {line.shot_id} has {words} words but needs about {target}")
         if not _FIRST_PERSON.search(line.text):
             not_first_person.append(line.shot_id)
     fit_share = 1 - len(off_budget) / max(1, len(lines))

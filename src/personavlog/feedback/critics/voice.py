@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from personavlog.agents.monologue import word_budget
 from personavlog.evaluate.metrics.speech import transcribe, word_error_rate
 from personavlog.media import read_wav
 from personavlog.schema import Critique
@@ -37,7 +38,7 @@ def critique_voice(shot_id: int, text: str, wav: Path, planned_s: float, round_:
             threshold=1.0,
             passed=fit >= 1.0,
             feedback=f"Shot {shot_id}: the line takes {spoken_s:.1f} s to say but the shot lasts {planned_s:.1f} s: "
-            f"say it in about {max(3, round((planned_s - PADDING_S) * 2.5))} words.",
+            f"say it in about {word_budget(planned_s - PADDING_S)[0]} words.",
             round=round_,
         ),
         Critique(
