@@ -7,7 +7,8 @@ import contextlib
 import re
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from importlib import import_module
 from pathlib import Path
 from typing import NoReturn
 
@@ -20,6 +21,11 @@ from personavlog.progress import ProgressCallback
 from personavlog.schema import MAX_DURATION_S, MIN_DURATION_S, VlogRequest
 
 PROG = "personavlog"
+
+# Commands beyond make/plan/resume/redo live in their own modules. Each module has
+# `register(commands)`, which adds its parser and sets `handler=fn(args) -> int` as a default.
+# Modules must import heavy dependencies inside the handler, not at module level.
+EXTRA_COMMAND_MODULES: tuple[str, ...] = ()
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -58,7 +64,9 @@ def _add_request_options(parser: argparse.ArgumentParser) -> None:
         "--duration", type=float, default=30.0, help=f"target length in seconds ({MIN_DURATION_S:g}-{MAX_DURATION_S:g})"
     )
     parser.add_argument("--aspect", choices=["16:9", "9:16", "1:1"], default="16:9")
-    parser.add_argument("--resolution", choices=["720p", "1080p"], default="720p")
+    parser.add_argument(
+        "--resolution", choices=["360p", "480p", "720p", "1080p"], default="720p", help="360p/480p for quick drafts"
+    )
     parser.add_argument("--fps", type=int, default=24)
     parser.add_argument("--language", default="en")
     parser.add_argument("--voice", default="joe")
@@ -93,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     redo.add_argument("--shot", type=int, required=True, help="the shot's id (see manifest.json)")
     redo.add_argument("--note", help='what to change, e.g. "make it night and raining"')
     _add_output_options(redo)
+    for module_name in EXTRA_COMMAND_MODULES:
+        import_module(module_name).register(commands)
     return parser
 
 
@@ -163,6 +173,9 @@ def _run(args: argparse.Namespace, on_event: ProgressCallback | None) -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is not None:
+        return _guarded(lambda: handler(args))
     on_event = _progress_callback(args)
     try:
         with on_event if on_event is not None else contextlib.nullcontext():
@@ -181,6 +194,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.progress != "json":
         print(result)
     return 0
+
+
+def _guarded(command: Callable[[], int]) -> int:
+    """Run an extra command with the same error contract as make: one line, exit code by kind."""
+    try:
+        return command()
+    except PersonaVlogError as exc:
+        sys.stderr.write(f"{PROG}: error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{PROG}: interrupted\n")
+        return 130
+    except Exception as exc:
+        log = Path("personavlog-error.log").resolve()
+        atomic_write_text(log, traceback.format_exc())
+        sys.stderr.write(f"{PROG}: internal error: {type(exc).__name__}: {exc} (traceback in {log})\n")
+        return 1
 
 
 if __name__ == "__main__":

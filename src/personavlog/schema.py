@@ -9,7 +9,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Aspect = Literal["16:9", "9:16", "1:1"]
-Resolution = Literal["720p", "1080p"]
+Resolution = Literal["360p", "480p", "720p", "1080p"]
+_SHORT_SIDE = {"360p": 360, "480p": 480, "720p": 720, "1080p": 1080}
 
 MIN_DURATION_S = 10.0
 MAX_DURATION_S = 180.0
@@ -120,8 +121,8 @@ class VlogRequest(Document):
 
     def frame_size(self) -> tuple[int, int]:
         """(width, height) in pixels, both even."""
-        short = 720 if self.resolution == "720p" else 1080
-        long = short * 16 // 9
+        short = _SHORT_SIDE[self.resolution]
+        long = round(short * 16 / 9 / 2) * 2
         if self.aspect == "16:9":
             return long, short
         if self.aspect == "9:16":
