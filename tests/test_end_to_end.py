@@ -336,3 +336,30 @@ def test_redo_of_an_unknown_shot_is_a_one_line_error(rendered: tuple[Path, float
     result = run_cli("redo", rendered[0], "--shot", "99")
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "no shot 99" in result.stderr
+
+
+def test_a_vision_judge_failure_rolls_the_shot_back_and_the_retake_is_kept(
+    rendered: tuple[Path, float, list[dict]], tmp_path: Path
+) -> None:
+    from llm_server import chat_reply, scripted_server
+
+    run = _copy(rendered[0], tmp_path)
+    target = _manifest(run)["storyboard"]["shots"][0]["id"]
+    poor = {"score": 1, "reasons": "an empty room, no person", "fix": "show the person at the café table"}
+    good = {"score": 5, "reasons": "the person at a café table in the rain", "fix": ""}
+    with scripted_server([chat_reply(json.dumps(poor)), chat_reply(json.dumps(good))]) as server:
+        config = tmp_path / "judge.toml"
+        config.write_text(
+            f'[judge]\nbackend = "openai"\nbase_url = "{server.base_url}"\nvision = true\nmax_retries = 0\n'
+        )
+        result = run_cli("redo", run, "--shot", str(target), "--config", config, "--progress", "json")
+    assert result.returncode == 0, result.stderr
+    manifest = _manifest(run)
+    judged = [c for c in manifest["critiques"] if c["target"] == f"shot {target:02d} keyframe.judge"]
+    assert [(c["score"], c["passed"]) for c in judged][:2] == [(1.0, False), (5.0, True)]
+    first = manifest["critiques"].index(judged[0])
+    assert any(r["from_critique"] == first and r["stage"] == f"clip/{target:02d}" for r in manifest["rollbacks"])
+    assert "show the person at the café table" in judged[0]["feedback"]
+    assert all(
+        r["body"]["messages"][0]["content"][1]["image_url"]["url"].startswith("data:image/png") for r in server.requests
+    )

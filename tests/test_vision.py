@@ -84,6 +84,22 @@ def test_grace_hopper_is_cut_out_too(grace_hopper: Path, tmp_path: Path) -> None
     assert result.clothing_colour in {"black", "navy blue", "charcoal"}
 
 
+def test_grace_hopper_cutout_leaves_the_flag_beside_her_head(grace_hopper: Path, tmp_path: Path) -> None:
+    """The flag shares colours with her ribbons and buttons (red, white, gold); none may stay beside her head."""
+    result = analyze_reference(grace_hopper, tmp_path / "grace.png")
+    full = _alpha_in_reference(result)
+    # Stars, stripes and pole fill the picture's top left, from its edge up to her hair (x 135), above the shoulders.
+    flag = full[:330, :135]
+    assert (flag > 0.5).mean() < 0.03
+    face = result.face_box
+    assert face is not None
+    ys, xs = np.mgrid[: full.shape[0], : full.shape[1]]
+    centre_x, centre_y = face.x + face.w / 2, face.y + face.h / 2
+    oval = ((xs - centre_x) / (0.35 * face.w)) ** 2 + ((ys - centre_y) / (0.4 * face.h)) ** 2 <= 1.0
+    assert (full[oval] > 0.95).mean() > 0.995, "the whole face must stay inside the silhouette"
+    assert full[40:80, 200:330].mean() > 0.8, "the cap above the face is part of her"
+
+
 def _no_face_picture(path: Path) -> None:
     canvas = np.zeros((240, 320, 3), np.uint8)
     canvas[:] = (40, 110, 200)

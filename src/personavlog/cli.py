@@ -25,7 +25,13 @@ PROG = "personavlog"
 # Commands beyond make/plan/resume/redo live in their own modules. Each module has
 # `register(commands)`, which adds its parser and sets `handler=fn(args) -> int` as a default.
 # Modules must import heavy dependencies inside the handler, not at module level.
-EXTRA_COMMAND_MODULES: tuple[str, ...] = ()
+EXTRA_COMMAND_MODULES: tuple[str, ...] = (
+    "personavlog.cli_serve",
+    "personavlog.cli_eval",
+    "personavlog.cli_batch",
+    "personavlog.cli_sheet",
+    "personavlog.cli_dryrun",
+)
 
 
 class OneLineParser(argparse.ArgumentParser):

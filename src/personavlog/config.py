@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from personavlog.distributed.settings import DistributedSettings
+from personavlog.engines.settings import MusicSettings, SpeechSettings, VisualSettings
 from personavlog.errors import InputError
 
 
@@ -31,10 +33,15 @@ class LLMSettings(Section):
 
 class Settings(Section):
     llm: LLMSettings = Field(default_factory=LLMSettings)
-    visual: str = "animatic"
-    speech: str = "piper"
-    music: str = "midi"
+    visual: VisualSettings = Field(default_factory=VisualSettings)
+    speech: SpeechSettings = Field(default_factory=SpeechSettings)
+    music: MusicSettings = Field(default_factory=MusicSettings)
     candidates: int = Field(default=2, ge=1, le=8, description="LLM samples per agent call; the best is kept")
+    judge: LLMSettings | None = Field(
+        default=None,
+        description="an OpenAI-compatible vision model that judges keyframes and storyboards (none: no MLLM judge)",
+    )
+    distributed: DistributedSettings = Field(default_factory=DistributedSettings)
 
 
 _ENV_PREFIX = "PERSONAVLOG_"

@@ -6,6 +6,7 @@ input hash, and run the graph again; only that stage and what depends on it are 
 
 from __future__ import annotations
 
+import functools
 import shutil
 import time
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from personavlog.inputs import check_reference_image
 from personavlog.media import wav_duration_s
 from personavlog.progress import FrameThrottle, ProgressCallback, ProgressEvent, ignore
 from personavlog.project import LLMCall, Manifest, RunDir, StageRecord, document_hash
-from personavlog.schema import Critique, Rollback, Shot, VlogRequest
+from personavlog.schema import Critique, Framing, Rollback, Shot, VlogRequest
 
 # Bump when a stage's code changes what it produces, so cached results from older versions are redone.
 STAGE_VERSIONS = {
@@ -37,6 +38,7 @@ STAGE_VERSIONS = {
     "clip": 1,
     "music": 1,
     "compose": 1,
+    "single_pass": 1,
 }
 _ROLE_OF_STAGE = {"clip": "visual", "voice": "speech", "music": "music", "compose": "compose"}
 # Fields a rejected retake puts back as they were (critiques, rollbacks and LLM calls stay: they are the trace).
@@ -58,16 +60,18 @@ class Pipeline:
         self.emit = on_event or ignore
         self.allow_no_face = allow_no_face
         self._llm: Any = None
+        self._judge: Any = None
         self._engines: dict[str, Any] = {}
 
     # ---- entry points -------------------------------------------------------------------------
 
     def _check_request(self, request: VlogRequest) -> None:
         check_reference_image(request.reference)
-        languages = getattr(registry.backend_class("speech", self.settings.speech), "languages", None)
+        speech = self.settings.speech.backend
+        languages = getattr(registry.backend_class("speech", speech), "languages", None)
         if languages is not None and request.language.split("-")[0].lower() not in languages:
             raise InputError(
-                f"the {self.settings.speech} voice speaks {', '.join(languages)} only, not {request.language!r}; "
+                f"the {speech} voice speaks {', '.join(languages)} only, not {request.language!r}; "
                 "choose --language en or configure a speech backend that speaks it"
             )
 
@@ -138,9 +142,9 @@ class Pipeline:
         llm_model = str(llm.model_path or "gemma-3-270m-q4_k_m") if llm.backend == "llamacpp" else llm.model
         return {
             "llm": {"name": llm.backend, "model": llm_model},
-            "visual": {"name": self.settings.visual},
-            "speech": {"name": self.settings.speech},
-            "music": {"name": self.settings.music},
+            "visual": registry.describe("visual", self.settings),
+            "speech": registry.describe("speech", self.settings),
+            "music": registry.describe("music", self.settings),
         }
 
     def _input_hash(self, stage: str, manifest: Manifest, **inputs: Any) -> str:
@@ -215,10 +219,17 @@ class Pipeline:
             self._llm = make_llm(self.settings.llm)
         return self._llm
 
+    def judge(self) -> Any:
+        """The configured vision model that judges keyframes, or None."""
+        if self._judge is None and self.settings.judge is not None:
+            from personavlog.llm.registry import make_llm
+
+            self._judge = make_llm(self.settings.judge)
+        return self._judge
+
     def engine(self, role: str) -> Any:
         if role not in self._engines:
-            name = getattr(self.settings, role)
-            self._engines[role] = registry.create(role, name)
+            self._engines[role] = registry.from_settings(role, self.settings)
         return self._engines[role]
 
     def _call_agent(self, manifest: Manifest, writer: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -294,6 +305,10 @@ class Pipeline:
             lambda: self.run.asset_intact(manifest, self.run.cutout),
         )
 
+        if request.planner == "single-pass":
+            self._plan_single_pass(manifest)
+            return
+
         def story() -> None:
             manifest.story = self._call_agent(manifest, agents.write_story, manifest.persona, notes.get("story", []))
 
@@ -337,6 +352,42 @@ class Pipeline:
             music_brief,
             lambda: manifest.music_brief,
         )
+
+    def _plan_single_pass(self, manifest: Manifest) -> None:
+        """The baseline planner: one LLM call writes story, storyboard, visuals, monologue and music brief."""
+        from personavlog.agents.single_pass import write_plan
+
+        request = manifest.request
+
+        def plan() -> None:
+            written = self._call_agent(manifest, write_plan, manifest.persona, manifest.feedback.get("single_pass", []))
+            manifest.story = written.story
+            manifest.set_storyboard(written.storyboard)
+            manifest.set_visuals(written.visuals)
+            manifest.set_monologue(written.monologue)
+            manifest.music_brief = written.music_brief
+
+        common = {"theme": request.theme, "style": request.style, "language": request.language, "seed": request.seed}
+        self._run_stage(
+            manifest,
+            "single_pass",
+            self._input_hash(
+                "single_pass",
+                manifest,
+                persona=document_hash(manifest.persona),
+                duration=request.duration_s,
+                **common,
+            ),
+            plan,
+            lambda: (
+                [manifest.story, manifest.shots(), manifest.visuals(), manifest.monologue(), manifest.music_brief]
+                if manifest.music_brief is not None
+                else None
+            ),
+        )
+        board = manifest.shots()
+        assert board is not None
+        self._forget_removed_shots(manifest, {shot.id for shot in board.shots})
 
     def _settle_plan_record(self, manifest: Manifest, stage: str, getter: Callable[[], Any]) -> None:
         """After a partial rewrite (one shot), record the stage as having produced what the manifest now holds."""
@@ -626,7 +677,7 @@ class Pipeline:
         shot = board.shots[index]
         adjust = manifest.adjustments.get(f"clip/{shot.id:02d}", {})
         if "framing" in adjust:
-            shot = shot.model_copy(update={"framing": adjust["framing"]})
+            shot = shot.model_copy(update={"framing": Framing(adjust["framing"])})
         width, height = request.frame_size()
         return ShotRenderSpec(
             shot=shot,
@@ -642,15 +693,41 @@ class Pipeline:
             shot_count=len(board.shots),
         )
 
-    def _clip(self, manifest: Manifest, index: int) -> None:
+    @functools.cached_property
+    def shot_renderer(self) -> Any:
+        """Where keyframes and clips render: this process's visual engine, or GPU actors on a Ray cluster."""
+        from personavlog.distributed.shots import shot_renderer
+
+        return shot_renderer(self.settings, lambda: self.engine("visual"))
+
+    def _clip_inputs(self, manifest: Manifest, index: int) -> tuple[Any, str, str]:
+        """The shot's render spec, its stage name and the stage's input hash."""
         spec = self._shot_spec(manifest, index)
-        shot_id = spec.shot.id
-        stage = f"clip/{shot_id:02d}"
-        keyframe, clip = self.run.keyframe(shot_id), self.run.clip(shot_id)
+        stage = f"clip/{spec.shot.id:02d}"
         cutout_sha = manifest.assets[self.run.relative(self.run.cutout)].sha256
+        return spec, stage, self._input_hash(stage, manifest, spec=spec.model_dump(mode="json"), cutout=cutout_sha)
+
+    def _prefetch_clips(self, manifest: Manifest, count: int) -> None:
+        """Hand every shot whose clip must be (re)made to a parallel renderer at once; `_clip` then collects each."""
+        if not self.shot_renderer.parallel:
+            return
+        stale = []
+        for index in range(count):
+            spec, stage, input_hash = self._clip_inputs(manifest, index)
+            record = manifest.stages.get(stage)
+            keyframe, clip = self.run.keyframe(spec.shot.id), self.run.clip(spec.shot.id)
+            intact = self.run.asset_intact(manifest, keyframe) and self.run.asset_intact(manifest, clip)
+            if record is None or record.input_hash != input_hash or not intact:
+                stale.append((spec, self.run.cutout))
+        self.shot_renderer.prefetch(stale)
+
+    def _clip(self, manifest: Manifest, index: int) -> None:
+        spec, stage, input_hash = self._clip_inputs(manifest, index)
+        shot_id = spec.shot.id
+        keyframe, clip = self.run.keyframe(shot_id), self.run.clip(shot_id)
 
         def render() -> None:
-            self.engine("visual").render_shot(
+            self.shot_renderer.render_shot(
                 spec, self.run.cutout, keyframe, clip, on_frame=FrameThrottle(self.emit, stage, shot_id)
             )
             self.run.record_asset(manifest, keyframe, stage)
@@ -659,7 +736,7 @@ class Pipeline:
         self._run_stage(
             manifest,
             stage,
-            self._input_hash(stage, manifest, spec=spec.model_dump(mode="json"), cutout=cutout_sha),
+            input_hash,
             render,
             lambda: manifest.assets.get(self.run.relative(clip)),
             lambda: self.run.asset_intact(manifest, keyframe) and self.run.asset_intact(manifest, clip),
@@ -678,9 +755,9 @@ class Pipeline:
         def critic(round_: int) -> list[Critique]:
             framing = self._shot_spec(manifest, index).shot.framing
             keyframe, clip = self.run.keyframe(shot.id), self.run.clip(shot.id)
-            return critique_keyframe(shot.id, manifest.request.reference, keyframe, framing, round_) + critique_clip(
-                shot.id, clip, round_
-            )
+            critiques = critique_keyframe(shot.id, manifest.request.reference, keyframe, framing, round_)
+            critiques += self._judge_keyframe(manifest, index, round_)
+            return critiques + critique_clip(shot.id, clip, round_)
 
         def roll_back(failed: list[tuple[int, Critique]], round_: int) -> bool:
             adjust = self._next_retake(manifest, stage)
@@ -699,6 +776,30 @@ class Pipeline:
             lambda: self._clip(manifest, index),
             lambda: [self.run.keyframe(shot.id), self.run.clip(shot.id)],
         )
+
+    def _judge_keyframe(self, manifest: Manifest, index: int, round_: int) -> list[Critique]:
+        """The vision model's 1-5 judgement of the keyframe against its prompt, when a judge is configured."""
+        from personavlog.feedback.critics.keyframe_judge import JudgeUnavailable, judge_keyframe
+
+        judge = self.judge()
+        board = manifest.storyboard
+        if judge is None or board is None:
+            return []
+        planned = board.shots[index]
+        try:
+            critique = judge_keyframe(
+                judge,
+                planned.id,
+                self.run.keyframe(planned.id),
+                planned.keyframe_prompt,
+                manifest.request.style,
+                round_,
+                seed=manifest.request.seed,
+            )
+        except JudgeUnavailable as exc:
+            self.emit(ProgressEvent(kind="critique", stage=f"clip/{planned.id:02d}", message=f"no judgement: {exc}"))
+            return []
+        return [critique]
 
     def _music(self, manifest: Manifest) -> None:
         timeline, brief = manifest.timeline, manifest.music_brief
@@ -843,6 +944,7 @@ class Pipeline:
         manifest.timeline = timing.build_timeline(board, lines, durations, width, height, request.fps)
         self.run.save(manifest)
 
+        self._prefetch_clips(manifest, len(board.shots))
         for index in range(len(board.shots)):
             self._clip(manifest, index)
             if request.feedback:

@@ -102,6 +102,9 @@ class VlogRequest(Document):
     seed: int = Field(default=0, ge=0)
     feedback: bool = True
     max_rounds: int = Field(default=2, ge=0, le=5)
+    planner: Literal["agents", "single-pass"] = Field(
+        default="agents", description="agents: one agent per document; single-pass: one LLM call writes the whole plan"
+    )
 
     @field_validator("theme")
     @classmethod
@@ -201,6 +204,16 @@ class MusicBrief(Document):
         return [min(1.0, max(0.0, float(v))) for v in values]
 
 
+class Transition(StrEnum):
+    """How the cut into a shot looks; every kind overlaps the same crossfade_s, so timing never moves."""
+
+    CROSSFADE = "crossfade"
+    DIP_TO_BLACK = "dip_to_black"
+    DIP_TO_WHITE = "dip_to_white"
+    WHIP_LEFT = "whip_left"
+    WHIP_RIGHT = "whip_right"
+
+
 class ShotTiming(Document):
     """Where a shot and its voice line sit on the final timeline."""
 
@@ -210,6 +223,9 @@ class ShotTiming(Document):
     voice_offset_s: float = Field(description="voice start, relative to the shot start")
     voice_duration_s: float
     caption: str
+    transition_in: Transition = Field(
+        default=Transition.CROSSFADE, description="the cut from the previous shot into this one (unused on the first)"
+    )
 
 
 class Timeline(Document):

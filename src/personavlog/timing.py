@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from personavlog.schema import ShotTiming, Storyboard, Timeline
+from personavlog.compose.transitions import choose_transition
+from personavlog.schema import ShotTiming, Storyboard, Timeline, Transition
 
 CROSSFADE_S = 0.4
 VOICE_LEAD_IN_S = 0.6
@@ -20,12 +21,14 @@ def build_timeline(
 ) -> Timeline:
     """Each shot lasts at least its planned duration and at least its voice line plus padding.
 
-    Durations are rounded to whole frames so that clips, captions and audio agree exactly.
+    Durations are rounded to whole frames so that clips, captions and audio agree exactly. Each cut's
+    transition comes from the shots' moods; all kinds overlap the same CROSSFADE_S.
     """
     slots: list[ShotTiming] = []
     start_frames = 0
-    for shot in storyboard.shots:
+    for index, shot in enumerate(storyboard.shots):
         voice = voice_durations[shot.id]
+        cut = choose_transition(storyboard.shots[index - 1], shot, index - 1) if index else Transition.CROSSFADE
         needed = max(shot.duration_s, VOICE_LEAD_IN_S + voice + VOICE_TAIL_S)
         frames = max(1, round(needed * fps))
         slots.append(
@@ -36,6 +39,7 @@ def build_timeline(
                 voice_offset_s=VOICE_LEAD_IN_S,
                 voice_duration_s=voice,
                 caption=lines[shot.id],
+                transition_in=cut,
             )
         )
         start_frames += frames

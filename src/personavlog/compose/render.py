@@ -106,7 +106,7 @@ def compose_vlog(
     audio_bit_rate: int = 160_000,
     mix_settings: MixSettings | None = None,
 ) -> ComposeReport:
-    """Render the vlog: crossfaded clips with burned-in captions, voice over ducked music, -16 LUFS.
+    """Render the vlog: clips joined by mood-chosen transitions, burned-in captions, voice over ducked music, -16 LUFS.
 
     `clips[shot_id]` holds the shot's frames plus the crossfade tail (none for the last shot),
     `voices[shot_id]` its voice line (shots without one are silent), `music` the score. Frames

@@ -1,9 +1,10 @@
-"""Frames of the final timeline, streamed one at a time from the per-shot clips, with crossfades.
+"""Frames of the final timeline, streamed one at a time from the per-shot clips, with transitions.
 
 Shot k owns output frames [round(start_k * fps), round(end_k * fps)). Its clip holds those frames
-and, except for the last shot, a tail of about crossfade_s more, which is blended over the first
-frames of shot k+1. At most two decoders are open at once and no frame is kept beyond the one being
-blended, so memory does not depend on the length of the video.
+and, except for the last shot, a tail of about crossfade_s more, which the cut into shot k+1 (a crossfade,
+a dip to a colour or a whip pan: see transitions.py) blends over the first frames of shot k+1. At most
+two decoders are open at once and no frame is kept beyond the one being blended, so memory does not
+depend on the length of the video.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from personavlog.compose.transitions import transition_frame
 from personavlog.media import iter_clip_frames
 from personavlog.schema import Timeline
 
@@ -30,21 +32,6 @@ def shot_frame_ranges(timeline: Timeline) -> list[tuple[int, int]]:
 
 def total_frames(timeline: Timeline) -> int:
     return shot_frame_ranges(timeline)[-1][1]
-
-
-def ease(position: float) -> float:
-    """Smoothstep: the blend starts and ends gently."""
-    position = min(1.0, max(0.0, position))
-    return position * position * (3.0 - 2.0 * position)
-
-
-def blend(outgoing: np.ndarray, incoming: np.ndarray, weight: float) -> np.ndarray:
-    """outgoing * (1 - weight) + incoming * weight, in 8-bit fixed point."""
-    w = round(weight * 256)
-    mixed = outgoing.astype(np.uint16) * (256 - w)
-    mixed += incoming.astype(np.uint16) * w
-    mixed >>= 8
-    return mixed.astype(np.uint8)
 
 
 def _fit(frame: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -98,7 +85,7 @@ def iter_timeline_frames(timeline: Timeline, clips: dict[int, Path]) -> Iterator
             for index in range(own):
                 frame = current.next()
                 if index < fade and previous is not None:
-                    frame = blend(previous.next(), frame, ease((index + 1) / (fade + 1)))
+                    frame = transition_frame(shot.transition_in, previous.next(), frame, (index + 1) / (fade + 1))
                 yield frame
             if previous is not None:
                 previous.close()

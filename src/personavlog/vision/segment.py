@@ -73,6 +73,48 @@ def _centre_seeds(height: int, width: int) -> np.ndarray:
     return mask
 
 
+def _trim_beside_head(bgr: np.ndarray, binary: np.ndarray, face: FaceBox) -> np.ndarray:
+    """Drop background kept beside the head (a flag, a pole, a picture frame) by a second, head-only GrabCut.
+
+    The first pass learns the subject's colours from the whole body, so a backdrop that shares them (red
+    stripes beside red ribbons, a gold pole beside gold buttons) survives next to the head. Here the
+    colour models see only the rows of the face: skin, hair and hat against what surrounds them. Only
+    pixels beside the face box (rows of the face, columns outside its middle) can be removed; the crown
+    above the face and the body below the chin keep the first pass's answer.
+    """
+    height, width = binary.shape
+    fx, fy, fw, fh = face.x, face.y, face.w, face.h
+    cx = fx + fw / 2.0
+    top, bottom = max(0, fy), min(height, round(fy + 1.0 * fh))
+    if bottom - top < 8:
+        return binary
+    labels = np.where(binary[:bottom] > 0, cv2.GC_PR_BGD, cv2.GC_BGD).astype(np.uint8)
+    inner0, inner1 = max(0, round(fx + 0.1 * fw)), min(width, round(fx + 0.9 * fw))
+    core = labels[:, inner0:inner1]
+    core[core == cv2.GC_PR_BGD] = cv2.GC_PR_FGD
+    far = round(0.95 * fw)
+    labels[:, : max(0, round(cx - far))] = cv2.GC_BGD
+    labels[:, min(width, round(cx + far)) :] = cv2.GC_BGD
+    cv2.ellipse(
+        labels, (round(cx), round(fy + 0.55 * fh)), (round(0.3 * fw), round(0.36 * fh)), 0, 0, 360, cv2.GC_FGD, -1
+    )
+    if int((labels == cv2.GC_BGD).sum()) < 50 or int((labels == cv2.GC_PR_BGD).sum()) == 0:
+        return binary
+    cv2.setRNGSeed(0)
+    background_model = np.zeros((1, 65), np.float64)
+    foreground_model = np.zeros((1, 65), np.float64)
+    cv2.grabCut(
+        np.ascontiguousarray(bgr[:bottom]), labels, None, background_model, foreground_model, 4, cv2.GC_INIT_WITH_MASK
+    )
+    head = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
+    trimmed = binary.copy()
+    beside = np.zeros((bottom - top, width), bool)
+    beside[:, :inner0] = True
+    beside[:, inner1:] = True
+    trimmed[top:bottom][beside & ~head[top:bottom]] = 0
+    return trimmed
+
+
 def _keep_subject(binary: np.ndarray, anchor: tuple[int, int]) -> np.ndarray:
     """The connected component at `anchor` (or the largest one), with its holes filled."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
@@ -125,6 +167,8 @@ def person_mask(image_rgb: np.ndarray, face: FaceBox | None) -> np.ndarray:
         wide = max(5, round(0.035 * max(small_w, small_h)) | 1)
         crown = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (wide, wide))
         binary[:top] = cv2.morphologyEx(binary, cv2.MORPH_OPEN, crown)[:top]
+        binary = _trim_beside_head(bgr, binary, small_face)
+        binary = cv2.morphologyEx(binary, cv2.MORPH_OPEN, kernel)
     anchor = (min(small_w - 1, max(0, anchor[0])), min(small_h - 1, max(0, anchor[1])))
     binary = _keep_subject(binary, anchor)
     # Upscale through a blur so the full-size edge follows a smooth curve rather than the work grid.

@@ -25,6 +25,8 @@ def margin_for(move: CameraMove) -> float:
 PAN = 0.05
 ZOOM = 0.15
 ORBIT = 0.13
+CREEP = 0.04
+"""A 'static' shot still creeps in this much over its length: a locked-off frame that never looks frozen."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ def poses(move: CameraMove, frames: int, fps: int, rng: np.random.Generator) -> 
         elif move == CameraMove.ORBIT:
             out.append(Pose(zoom=1.03, orbit=2 * p - 1))
         else:
-            out.append(Pose())
+            out.append(Pose(zoom=1.0 + CREEP * p))
     return out
 
 
@@ -107,9 +109,10 @@ def layer_matrix(
 
 def compose(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
     """outer ∘ inner for 2x3 affines."""
-    o = np.vstack([outer, [0.0, 0.0, 1.0]])
-    i = np.vstack([inner, [0.0, 0.0, 1.0]])
-    return (o @ i)[:2]
+    out = np.empty((2, 3), np.float64)
+    out[:, :2] = outer[:, :2] @ inner[:, :2]
+    out[:, 2] = outer[:, :2] @ inner[:, 2] + outer[:, 2]
+    return out
 
 
 def translation(dx: float, dy: float) -> np.ndarray:

@@ -133,7 +133,7 @@ def _warp(plane: Plane, matrix: Matrix, frame_w: int, frame_h: int) -> tuple[int
 
 
 def _inverse_alpha(warped: np.ndarray) -> np.ndarray:
-    inv = cv2.bitwise_not(cv2.extractChannel(warped, 3))
+    inv = 255 - warped[..., 3]
     return cv2.merge([inv, inv, inv, inv])
 
 

@@ -8,11 +8,11 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from personavlog.engines.visual.animatic.encoder import I420ClipWriter
 from personavlog.engines.visual.animatic.shot import prepare_shot
 from personavlog.engines.visual.base import FrameProgress, ShotRenderSpec
 from personavlog.errors import StageError
 from personavlog.fsutil import atomic_path
-from personavlog.media import ClipWriter
 
 KEYFRAME_AT = 0.4
 
@@ -44,13 +44,11 @@ class AnimaticEngine:
         prepared = prepare_shot(spec, Path(cutout_path))
         total = prepared.frames
         key = keyframe_index(total)
-        rgb = np.empty((spec.height, spec.width, 3), np.uint8)
-        with ClipWriter(Path(clip_out), spec.width, spec.height, spec.fps) as writer:
+        with I420ClipWriter(Path(clip_out), spec.width, spec.height, spec.fps) as writer:
             for index in range(total):
                 frame = prepared.composer.render(index)
-                cv2.cvtColor(frame, cv2.COLOR_RGBA2RGB, dst=rgb)
-                writer.write(rgb)
+                writer.write_rgba(frame)
                 if index == key:
-                    save_png(Path(keyframe_out), rgb)
+                    save_png(Path(keyframe_out), cv2.cvtColor(frame, cv2.COLOR_RGBA2RGB))
                 if on_frame is not None:
                     on_frame(index + 1, total)

@@ -1,0 +1,53 @@
+"""`personavlog dry-run`: which backends a config selects and the GPU memory its real models would need."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "dry-run",
+        help="show the configured backends and estimate GPU memory, without loading any model",
+        description="Reads the model folders' configs and safetensors headers only: weights are exact for the "
+        "configured dtype, activations a rough upper bound.",
+    )
+    parser.add_argument("--config", type=Path, help="TOML settings file (backends, models)")
+    parser.add_argument("--resolution", default="480p", choices=["360p", "480p", "720p", "1080p"])
+    parser.add_argument("--aspect", default="16:9", choices=["16:9", "9:16", "1:1"])
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.set_defaults(handler=dry_run)
+
+
+def dry_run(args: argparse.Namespace) -> int:
+    from personavlog.config import load_settings
+    from personavlog.engines import registry
+    from personavlog.engines.visual.diffusers.estimate import estimate_all
+    from personavlog.errors import InputError
+    from personavlog.schema import VlogRequest
+
+    settings = load_settings(args.config)
+    request = VlogRequest(theme="dry run", reference=Path("."), resolution=args.resolution, aspect=args.aspect)
+    width, height = request.frame_size()
+    backends = {role: registry.describe(role, settings) for role in ("visual", "speech", "music")}
+    try:
+        estimates = estimate_all(settings, width, height)
+    except FileNotFoundError as exc:
+        raise InputError(str(exc)) from None
+    if args.json:
+        print(json.dumps({"backends": backends, "gpu": [e.model_dump() for e in estimates]}, indent=2))
+        return 0
+    for role, described in backends.items():
+        print(f"{role:8s} " + ", ".join(f"{k}={v}" for k, v in described.items()))
+    if not estimates:
+        print("no GPU backend configured: the embedded backends run on the CPU")
+    for e in estimates:
+        parts = ", ".join(f"{c.name} {c.parameters / 1e6:.1f}M" for c in e.components)
+        print(
+            f"{e.role:8s} {e.model}: weights {e.weights_gib:.2f} GiB ({e.dtype}; {parts}); activations "
+            f"~{e.activations_gib:.2f} GiB; peak ~{e.peak_gib:.1f} GiB with offload={e.offload} [{e.note}]"
+        )
+    return 0

@@ -1,0 +1,148 @@
+"""Typed settings of the engine backends: `[visual]`, `[speech]` and `[music]` in the TOML config.
+
+A bare name (`visual = "animatic"`, `speech = "openai"`, `music = "musicgen"`) still works: it picks the backend
+with its default options, so switching backend is a configuration change only.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Dtype = Literal["auto", "bfloat16", "float16", "float32"]
+Offload = Literal["none", "model", "sequential"]
+CacheKind = Literal["none", "first_block"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _name_to_section(value: Any, field: str) -> Any:
+    """`visual = "diffusers"` in a config means `[visual] keyframe = motion = "diffusers"`, and so on."""
+    return {field: value} if isinstance(value, str) else value
+
+
+class TorchRuntime(_Section):
+    """Where and how a torch model runs; shared by every diffusers/transformers backend."""
+
+    device: str = Field(default="auto", description="auto: cuda when available, else cpu; or cuda, cuda:1, cpu, mps")
+    dtype: Dtype = Field(default="auto", description="auto: bfloat16 on cuda, float32 on cpu")
+    offload: Offload = Field(
+        default="none", description="model: whole components move to the GPU when used; sequential: layer by layer"
+    )
+    attention_slicing: bool = False
+    vae_slicing: bool = False
+    vae_tiling: bool = False
+    cpu_threads: int | None = Field(
+        default=None, ge=1, description="torch threads on a CPU (1 is fastest for tiny models on a busy machine)"
+    )
+
+
+class DiffusersModel(TorchRuntime):
+    """One diffusers pipeline: where its weights are and how it samples."""
+
+    model: str | None = Field(
+        default=None, description="local folder in diffusers layout, or a hub id already in the local cache"
+    )
+    pipeline_class: str | None = Field(default=None, description="diffusers class name; default: from model_index.json")
+    steps: int = Field(default=30, ge=1, le=200)
+    guidance: float = Field(default=5.0, ge=0.0, le=30.0, description="<= 1 turns classifier-free guidance off")
+    short_side: int | None = Field(
+        default=None, ge=16, description="generate at this short side (model's native size); frames are resized"
+    )
+    scheduler: str | None = Field(default=None, description="diffusers scheduler class, e.g. LCMScheduler")
+    scheduler_options: dict[str, Any] = Field(default_factory=dict, description="passed to the scheduler's config")
+    lora: str | None = Field(default=None, description="LoRA folder or file, e.g. a few-step distillation LoRA")
+    lora_weight_name: str | None = None
+    lora_scale: float = 1.0
+    cache: CacheKind = Field(default="none", description="first_block: diffusers' first-block cache on the denoiser")
+    cache_threshold: float = Field(default=0.05, gt=0.0, le=1.0)
+    negative_prompt: str = "blurry, deformed, distorted face, extra limbs, watermark, text, low quality"
+    local_files_only: bool = Field(default=True, description="never download: missing weights are an error")
+
+
+class KeyframeDiffusers(DiffusersModel):
+    """Text-to-image keyframes that keep the protagonist of the reference photo."""
+
+    steps: int = Field(default=30, ge=1, le=200)
+    identity: Literal["ip_adapter", "init_image", "both", "none"] = Field(
+        default="init_image",
+        description="ip_adapter: the reference cut-out as an image prompt; init_image: img2img from the cut-out "
+        "placed on a plain backdrop; both: the two together",
+    )
+    ip_adapter: str | None = Field(default=None, description="folder or hub id holding IP-Adapter weights")
+    ip_adapter_subfolder: str = "models"
+    ip_adapter_weight_name: str = "ip-adapter_sd15.safetensors"
+    ip_adapter_image_encoder: str | None = Field(
+        default="image_encoder", description="image encoder folder, relative to the subfolder or a path with '/'"
+    )
+    ip_adapter_scale: float = Field(default=0.6, ge=0.0, le=2.0)
+    init_strength: float = Field(
+        default=0.8, gt=0.0, le=1.0, description="img2img strength: 1 ignores the init image, lower keeps more of it"
+    )
+
+
+class MotionDiffusers(DiffusersModel):
+    """Image-to-video clips animated from each keyframe."""
+
+    frames: int = Field(default=81, ge=2, le=1025, description="frames per generation (rounded to what the VAE takes)")
+    model_fps: float = Field(default=16.0, gt=0, description="the frame rate the model was trained at")
+    fit: Literal["stretch", "continue"] = Field(
+        default="stretch",
+        description="stretch: one generation resampled over the shot; continue: further generations from the last "
+        "frame until the shot is covered at the model's own speed",
+    )
+    max_segments: int = Field(default=4, ge=1, le=32, description="cap on generations per shot with fit=continue")
+
+
+class DiffusersVisual(_Section):
+    keyframe: KeyframeDiffusers = Field(default_factory=KeyframeDiffusers)
+    motion: MotionDiffusers = Field(default_factory=MotionDiffusers)
+
+
+class VisualSettings(_Section):
+    keyframe: str = Field(default="animatic", description="keyframe backend: animatic or diffusers")
+    motion: str = Field(default="animatic", description="motion backend: animatic or diffusers")
+    diffusers: DiffusersVisual = Field(default_factory=DiffusersVisual)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"keyframe": value, "motion": value}
+        return value
+
+
+class SpeechSettings(_Section):
+    backend: str = Field(default="piper", description="piper (embedded) or openai (OpenAI-compatible HTTP)")
+    base_url: str = Field(default="http://127.0.0.1:8880/v1", description="openai: the API root, ending in /v1")
+    model: str = Field(default="tts-1", description="openai: the speech model name the server expects")
+    voice: str | None = Field(default=None, description="openai: voice name (default: alloy); piper: joe")
+    response_format: Literal["wav"] = "wav"
+    speed: float = Field(default=1.0, gt=0.25, le=4.0)
+    api_key_env: str | None = Field(default=None, description="environment variable holding the API key")
+    timeout_s: float = Field(default=120.0, gt=0)
+    max_retries: int = Field(default=3, ge=0, le=10)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, value: Any) -> Any:
+        return _name_to_section(value, "backend")
+
+
+class MusicSettings(TorchRuntime):
+    backend: str = Field(default="midi", description="midi (embedded) or musicgen (transformers)")
+    model: str | None = Field(default=None, description="musicgen: local folder or a hub id in the local cache")
+    guidance: float = Field(default=3.0, ge=0.0, le=20.0)
+    chunk_s: float = Field(default=20.0, gt=1.0, le=30.0, description="seconds generated per call (MusicGen <= 30)")
+    crossfade_s: float = Field(default=2.0, ge=0.0, le=10.0)
+    temperature: float = Field(default=1.0, gt=0.0, le=3.0)
+    top_k: int = Field(default=250, ge=1)
+    local_files_only: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, value: Any) -> Any:
+        return _name_to_section(value, "backend")

@@ -1,0 +1,51 @@
+"""The server's settings and the objects every request shares: the job store and the worker pool."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from personavlog.inputs import MAX_REFERENCE_PIXELS
+from personavlog.web.jobfiles import DATABASE
+from personavlog.web.security import MAX_UPLOAD_BYTES, TOKEN_ENV, is_loopback
+from personavlog.web.store import JobStore
+from personavlog.web.worker import WorkerPool
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "personavlog"
+
+
+class ServerConfig(BaseModel):
+    data_dir: Path = Field(default_factory=default_data_dir)
+    host: str = "127.0.0.1"
+    workers: int = Field(default=1, ge=1, le=16)
+    token: str | None = Field(default=None, description="required on every API call when set")
+    max_upload_bytes: int = Field(default=MAX_UPLOAD_BYTES, ge=1024)
+    max_pixels: int = Field(default=MAX_REFERENCE_PIXELS, ge=64 * 64)
+
+    @classmethod
+    def from_env(cls, **values: object) -> ServerConfig:
+        token = os.environ.get(TOKEN_ENV) or None
+        return cls(token=token, **values)  # type: ignore[arg-type]
+
+    @property
+    def loopback(self) -> bool:
+        return is_loopback(self.host)
+
+
+@dataclass
+class ServerState:
+    config: ServerConfig
+    store: JobStore
+    pool: WorkerPool
+
+    @classmethod
+    def open(cls, config: ServerConfig) -> ServerState:
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        store = JobStore(config.data_dir / DATABASE)
+        return cls(config=config, store=store, pool=WorkerPool(store, config.data_dir, config.workers))
