@@ -181,36 +181,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is not None:
-        return _guarded(lambda: handler(args))
+        return _guarded(lambda: handler(args), f"{PROG}: interrupted")
+    return _guarded(lambda: _make_family(args), f"{PROG}: interrupted; finish with `{PROG} resume DIR`")
+
+
+def _make_family(args: argparse.Namespace) -> int:
+    """make, plan, resume and redo: progress while the pipeline runs, then the result's path."""
     on_event = _progress_callback(args)
-    try:
-        with on_event if on_event is not None else contextlib.nullcontext():
-            result = _run(args, on_event)
-    except PersonaVlogError as exc:
-        sys.stderr.write(f"{PROG}: error: {exc}\n")
-        return exc.exit_code
-    except KeyboardInterrupt:
-        sys.stderr.write(f"{PROG}: interrupted; finish with `{PROG} resume DIR`\n")
-        return 130
-    except Exception as exc:
-        log = Path("personavlog-error.log").resolve()
-        atomic_write_text(log, traceback.format_exc())
-        sys.stderr.write(f"{PROG}: internal error: {type(exc).__name__}: {exc} (traceback in {log})\n")
-        return 1
+    with on_event if on_event is not None else contextlib.nullcontext():
+        result = _run(args, on_event)
     if args.progress != "json":
         print(result)
     return 0
 
 
-def _guarded(command: Callable[[], int]) -> int:
-    """Run an extra command with the same error contract as make: one line, exit code by kind."""
+def _guarded(command: Callable[[], int], interrupted: str) -> int:
+    """The error contract of every command: one line on stderr, exit code by kind, tracebacks only in a log file."""
     try:
         return command()
     except PersonaVlogError as exc:
         sys.stderr.write(f"{PROG}: error: {exc}\n")
         return exc.exit_code
     except KeyboardInterrupt:
-        sys.stderr.write(f"{PROG}: interrupted\n")
+        sys.stderr.write(interrupted + "\n")
         return 130
     except Exception as exc:
         log = Path("personavlog-error.log").resolve()

@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import json
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -225,6 +226,27 @@ class RunDir:
     def asset_intact(self, manifest: Manifest, path: Path) -> bool:
         record = manifest.assets.get(self.relative(path))
         return record is not None and path.is_file() and sha256_file(path) == record.sha256
+
+    def wait_until_unlocked(self, timeout_s: float, poll_s: float = 0.2) -> bool:
+        """Wait for another process's render of this directory to end; False if it still holds it after timeout_s.
+
+        The lock is an flock, so the kernel releases it when its holder dies: a crashed render never blocks.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + timeout_s
+        fd = os.open(self.root / ".lock", os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                    return True
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        return False
+                    time.sleep(poll_s)
+        finally:
+            os.close(fd)
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:

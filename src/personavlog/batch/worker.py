@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import socket
 import time
@@ -70,25 +69,9 @@ def _note_attempt(out_dir: Path, job: Job, batch_id: str) -> None:
 
 
 def _wait_for_lock(run: RunDir) -> None:
-    """A retry may start while the process of the previous attempt is still being torn down: give it a moment.
-
-    The run directory's lock is an flock, so the kernel releases it when its holder dies; nothing stale remains.
-    """
-    run.root.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + LOCK_WAIT_S
-    fd = os.open(run.root / ".lock", os.O_CREAT | os.O_RDWR, 0o644)
-    try:
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                fcntl.flock(fd, fcntl.LOCK_UN)
-                return
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise TransientError(f"{run.root} is still being rendered by another process") from None
-                time.sleep(0.5)
-    finally:
-        os.close(fd)
+    """A retry may start while the process of the previous attempt is still being torn down: give it a moment."""
+    if not run.wait_until_unlocked(LOCK_WAIT_S, poll_s=0.5):
+        raise TransientError(f"{run.root} is still being rendered by another process")
 
 
 def run_job(job: Job, out_dir: Path, batch_id: str, config: Path | None = None) -> JobResult:

@@ -8,7 +8,6 @@ the next run resumes from what was finished.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import os
 import sys
 import threading
@@ -42,22 +41,7 @@ def _exit_with_parent(parent: int) -> None:
 
 def _wait_for_lock(files: JobFiles) -> None:
     """A render of the previous server may still be exiting; wait for its lock rather than fail the resume."""
-    root = files.run.root
-    root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(root / ".lock", os.O_CREAT | os.O_RDWR, 0o644)
-    deadline = time.monotonic() + LOCK_WAIT_S
-    try:
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                fcntl.flock(fd, fcntl.LOCK_UN)
-                return
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    return
-                time.sleep(0.2)
-    finally:
-        os.close(fd)
+    files.run.wait_until_unlocked(LOCK_WAIT_S)
 
 
 def run(files: JobFiles, action: str, shot: int | None, note: str | None) -> None:
