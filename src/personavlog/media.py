@@ -5,6 +5,7 @@ from __future__ import annotations
 import wave
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 import av
 import numpy as np
@@ -49,35 +50,61 @@ class ClipWriter:
     Intermediate per-shot clips use a low CRF so the final encode does not compound losses.
     """
 
-    def __init__(self, path: Path, width: int, height: int, fps: int, crf: int = 14, preset: str = "ultrafast"):
-        self._target = Path(path)
-        self._atomic = atomic_path(self._target)
+    def __init__(
+        self,
+        path: Path,
+        width: int,
+        height: int,
+        fps: int,
+        crf: int = 14,
+        preset: str = "ultrafast",
+        threads: int | None = None,
+    ):
+        self._atomic = atomic_path(Path(path))
         tmp = self._atomic.__enter__()
-        self._container = av.open(str(tmp), mode="w", format="mp4")
-        self._stream = self._container.add_stream("libx264", rate=fps)
-        self._stream.width = width
-        self._stream.height = height
-        self._stream.pix_fmt = "yuv420p"
-        self._stream.options = {"crf": str(crf), "preset": preset}
+        try:
+            self._container = av.open(str(tmp), mode="w", format="mp4")
+            self._stream = self._container.add_stream("libx264", rate=fps)
+            self._stream.width = width
+            self._stream.height = height
+            self._stream.pix_fmt = "yuv420p"
+            options = {"crf": str(crf), "preset": preset}
+            if threads is not None:
+                options["threads"] = str(threads)
+            self._stream.options = options
+        except BaseException:
+            self._atomic.__exit__(RuntimeError, RuntimeError("aborted"), None)
+            raise
         self.frames_written = 0
+        self._closed = False
 
     def write(self, frame_rgb: np.ndarray) -> None:
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame_rgb), format="rgb24")
+        self._encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(frame_rgb), format="rgb24"))
+
+    def _encode(self, frame: av.VideoFrame) -> None:
+        frame.pts = self.frames_written
         for packet in self._stream.encode(frame):
             self._container.mux(packet)
         self.frames_written += 1
 
     def close(self, ok: bool = True) -> None:
-        if ok:
-            for packet in self._stream.encode():
-                self._container.mux(packet)
-        self._container.close()
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if ok:
+                for packet in self._stream.encode():
+                    self._container.mux(packet)
+            self._container.close()
+        except BaseException as error:
+            self._atomic.__exit__(type(error), error, error.__traceback__)
+            raise
         if ok:
             self._atomic.__exit__(None, None, None)
         else:
             self._atomic.__exit__(RuntimeError, RuntimeError("aborted"), None)
 
-    def __enter__(self) -> ClipWriter:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
