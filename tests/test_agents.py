@@ -20,11 +20,13 @@ from personavlog.agents import (
     write_storyboard,
     write_visuals,
 )
+from personavlog.agents import theme_focus as focus
 from personavlog.agents.base import ATTEMPTS, AgentTask, agent_seed, notes_for_shot, run_agent
 from personavlog.agents.hints import allowed_places, allowed_times, allowed_weather
 from personavlog.agents.monologue import WORDS_PER_SECOND, word_budget
 from personavlog.agents.music import INSTRUMENTS, energy_curve
 from personavlog.agents.persona import describe_from_observations, parse_vision_answer
+from personavlog.agents.story import score_story, story_text
 from personavlog.agents.storyboard import (
     MIN_SHOT_S,
     ShotDraft,
@@ -197,6 +199,38 @@ def test_one_shot_is_rewritten_alone(llm: Any, plan: Plan) -> None:
     )
     assert [line.shot_id for line in lines] == [target]
     assert lines[0].text not in [line.text for line in plan.monologue if line.shot_id != target]
+
+
+def test_a_theme_focused_rewrite_draws_more_candidates_and_weighs_theme_relevance(llm: Any, plan: Plan) -> None:
+    log = AgentCallLog()
+    story = write_story(llm, plan.request, plan.persona, [], log=log, theme_focus=True)
+    assert {c.candidate for c in log.calls if c.valid} == set(range(focus.FOCUS_CANDIDATES))
+
+    def focused_score(candidate: Story) -> float:
+        return score_story(candidate, THEME) + focus.relevance_bonus(THEME, story_text(candidate))
+
+    # The unfocused story is the focused rewrite's first candidate (same seed, same prompt): never a better pick.
+    assert focused_score(story) >= focused_score(plan.story)
+    # The story being replaced competes: one written as the theme itself stays, one off the theme does not.
+    on_theme = Story(
+        title="A rainy afternoon in a Paris café",
+        logline="A rainy afternoon in a Paris café.",
+        beats=["A rainy afternoon in a Paris café.", "Rain on a Paris café window.", "An afternoon café in Paris."],
+    )
+    assert write_story(llm, plan.request, plan.persona, [], theme_focus=True, current=on_theme) == on_theme
+    off_theme = Story(
+        title="Quarterly numbers",
+        logline="I present the quarterly numbers to the board.",
+        beats=["I open the slides.", "The board asks questions.", "I close the laptop."],
+    )
+    assert write_story(llm, plan.request, plan.persona, [], theme_focus=True, current=off_theme) == story
+
+    log = AgentCallLog()
+    lines = write_monologue(llm, plan.request, plan.persona, plan.story, plan.storyboard, [], log=log, theme_focus=True)
+    assert [line.shot_id for line in lines] == [shot.id for shot in plan.storyboard.shots]
+    for salt in range(len(lines)):
+        drawn = {c.candidate for c in log.calls if c.valid and c.salt == salt}
+        assert drawn == set(range(focus.FOCUS_CANDIDATES))
 
 
 # ---- the validation-retry path --------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from personavlog.feedback.critics.script import critique_script
 from personavlog.feedback.critics.visual import critique_keyframe
 from personavlog.feedback.critics.voice import critique_voice
 from personavlog.feedback.notes import note_overrides
-from personavlog.feedback.policy import take_quality, tighter
+from personavlog.feedback.policy import take_quality, theme_focus_stages, tighter
 from personavlog.media import read_wav, write_wav
 from personavlog.pipeline import Pipeline
 from personavlog.project import Manifest, RunDir
@@ -86,6 +86,20 @@ def test_script_critic_passes_a_good_script_and_names_what_is_wrong_with_a_bad_o
     assert all(c.round == 1 for c in verdicts.values())
 
 
+def test_relevance_feedback_names_the_theme_words_the_text_never_uses() -> None:
+    story = Story(
+        title="Quarterly numbers",
+        logline="I present the quarterly numbers to the board.",
+        beats=["I open the slides.", "The board asks questions.", "I close the laptop."],
+    )
+    lines = [MonologueLine(shot_id=1, text="I hope they like the chart."), MonologueLine(shot_id=2, text="Done.")]
+    verdicts = _by_target(critique_script(THEME, story, _board([4.0, 4.0]), lines))
+    for target in ("story.relevance", "monologue.relevance"):
+        critique = verdicts[target]
+        assert not critique.passed and f"relevance {critique.score:.2f}" in critique.feedback
+        assert "never mentions foggy, morning, walk, forest" in critique.feedback
+
+
 def test_voice_critic_flags_a_line_too_long_for_its_shot(tmp_path: Path) -> None:
     wav = tmp_path / "line.wav"
     text = "I walk between the tall trees while the fog slowly lifts from the path in front of me."
@@ -124,6 +138,15 @@ def test_policy_and_notes() -> None:
     slightly = Critique(stage="s", target="t", score=0.4, threshold=0.5, passed=False)
     badly = Critique(stage="s", target="t", score=0.1, threshold=0.5, passed=False)
     assert take_quality([ok]) > take_quality([slightly]) > take_quality([badly])
+    on_theme = Critique(stage="monologue", target="monologue.relevance", score=0.5, threshold=0.4, passed=True)
+    off_theme = on_theme.model_copy(update={"score": 0.1, "passed": False})
+    too_long = Critique(stage="monologue", target="shot 01 voice.duration", score=1.3, threshold=1.2, passed=False)
+    fits = too_long.model_copy(update={"score": 1.0, "passed": True})
+    # Fixing a line's length does not pay for losing the theme.
+    assert take_quality([on_theme, too_long]) > take_quality([off_theme, fits])
+    assert theme_focus_stages([off_theme, too_long]) == {"monologue"} and not theme_focus_stages([on_theme])
+    story_off = off_theme.model_copy(update={"stage": "story", "target": "story.relevance"})
+    assert theme_focus_stages([story_off]) == {"story", "monologue"}  # the new story's monologue keeps the theme
     assert tighter(Framing.WIDE) == Framing.MEDIUM and tighter(Framing.MEDIUM) == Framing.CLOSE_UP
     assert note_overrides("make it night and raining") == {"time_of_day": TimeOfDay.NIGHT, "weather": Weather.RAIN}
 
@@ -169,5 +192,65 @@ def test_review_keeps_the_best_take_and_bounds_rounds(
         assert artifact.read_text() == "0.9"
         assert rounds == [0, 1] and manifest.adjustments["x"]["retake"] == 1
     assert [r.from_critique for r in manifest.rollbacks] == [0]
+    assert manifest.rollbacks[0].kept is (retake_scores[0] >= 0.5)
     assert manifest.reviews["x"] == "state"
     assert not (run.root / ".takes").exists()
+
+
+def test_a_guard_rejects_a_retake_that_fixes_the_failing_check_but_loses_the_theme(
+    tmp_path: Path, astronaut: Path
+) -> None:
+    """As when the voice review shortens a line: the length passes, but the monologue is no longer on theme."""
+    run = RunDir(tmp_path / "run")
+    pipeline = Pipeline(run, Settings())
+    manifest = Manifest(request=VlogRequest(theme=THEME, reference=astronaut, max_rounds=1))
+    artifact = run.root / "line.txt"
+    artifact.parent.mkdir(parents=True)
+    artifact.write_text("1.4 0.6")  # (length ratio, theme relevance) of the current take
+    takes = iter(["1.0 0.1"])
+
+    def critic(round_: int) -> list[Critique]:
+        ratio = float(artifact.read_text().split()[0])
+        return [
+            Critique(
+                stage="monologue",
+                target="shot 01 voice.duration",
+                score=-ratio,
+                threshold=-1.2,
+                passed=ratio <= 1.2,
+                round=round_,
+            )
+        ]
+
+    def theme(round_: int) -> list[Critique]:
+        relevance = float(artifact.read_text().split()[1])
+        return [
+            Critique(
+                stage="monologue",
+                target="monologue.relevance",
+                score=relevance,
+                threshold=0.4,
+                passed=relevance >= 0.4,
+                round=round_,
+            )
+        ]
+
+    def roll_back(failed: list[tuple[int, Critique]], round_: int) -> bool:
+        for index, _ in failed:
+            pipeline._rollback(manifest, index, "monologue", round_)
+        return True
+
+    with run.locked():
+        pipeline._review(
+            manifest,
+            "voices",
+            lambda: "s",
+            critic,
+            roll_back,
+            lambda: artifact.write_text(next(takes)),
+            lambda: [artifact],
+            guards=theme,
+        )
+    assert artifact.read_text() == "1.4 0.6"
+    assert [c.target for c in manifest.critiques] == ["shot 01 voice.duration"] * 2
+    assert [r.kept for r in manifest.rollbacks] == [False]

@@ -24,7 +24,7 @@ from personavlog.inputs import check_reference_image
 from personavlog.media import wav_duration_s
 from personavlog.progress import FrameThrottle, ProgressCallback, ProgressEvent, ignore
 from personavlog.project import LLMCall, Manifest, RunDir, StageRecord, document_hash
-from personavlog.schema import Critique, Framing, Rollback, Shot, VlogRequest
+from personavlog.schema import Critique, Framing, Rollback, Shot, Story, VlogRequest
 
 # Bump when a stage's code changes what it produces, so cached results from older versions are redone.
 STAGE_VERSIONS = {
@@ -62,6 +62,8 @@ class Pipeline:
         self._llm: Any = None
         self._judge: Any = None
         self._engines: dict[str, Any] = {}
+        self._story_to_beat: Story | None = None
+        """Set by a rollback of the story for its theme: the rewrite must be more on theme than this story."""
 
     # ---- entry points -------------------------------------------------------------------------
 
@@ -270,6 +272,11 @@ class Pipeline:
             return self._input_hash(stage, manifest, persona=persona, story=story, storyboard=board, **common)
         return self._input_hash(stage, manifest, story=story, storyboard=board, **common)
 
+    @staticmethod
+    def _theme_focus(manifest: Manifest, stage: str) -> bool:
+        """Set by a rollback for theme relevance: the agent's rewrites aim at the theme from then on."""
+        return bool(manifest.adjustments.get(stage, {}).get("theme_focus", False))
+
     def _plan_stages(self, manifest: Manifest) -> None:
         from personavlog import agents
 
@@ -310,7 +317,15 @@ class Pipeline:
             return
 
         def story() -> None:
-            manifest.story = self._call_agent(manifest, agents.write_story, manifest.persona, notes.get("story", []))
+            manifest.story = self._call_agent(
+                manifest,
+                agents.write_story,
+                manifest.persona,
+                notes.get("story", []),
+                theme_focus=self._theme_focus(manifest, "story"),
+                current=self._story_to_beat,
+            )
+            self._story_to_beat = None
 
         self._run_stage(manifest, "story", self._plan_inputs(manifest, "story"), story, lambda: manifest.story)
 
@@ -334,7 +349,13 @@ class Pipeline:
 
         def monologue() -> None:
             lines = self._call_agent(
-                manifest, agents.write_monologue, manifest.persona, manifest.story, board, notes.get("monologue", [])
+                manifest,
+                agents.write_monologue,
+                manifest.persona,
+                manifest.story,
+                board,
+                notes.get("monologue", []),
+                theme_focus=self._theme_focus(manifest, "monologue"),
             )
             manifest.set_monologue(lines)
 
@@ -526,26 +547,35 @@ class Pipeline:
         roll_back: Callable[[list[tuple[int, Critique]], int], bool],
         redo: Callable[[], None],
         files: Callable[[], list[Path]],
+        guards: Callable[[int], list[Critique]] = lambda _round: [],
     ) -> None:
         """Critique, roll back what failed, redo, and keep the best take; at most request.max_rounds rounds.
 
+        `guards` are checks a retake must not lose although this review does not route them (e.g. the theme
+        relevance of a monologue whose lines the voice review rewrites): they count when takes are compared.
         The review is remembered by the state it concluded on, so a re-run with nothing changed skips it.
         """
         if manifest.reviews.get(key) == state():
             return
         critiques = critic(0)
+        guarded = guards(0)
         indexes = self._record(manifest, critiques)
         for round_ in range(1, manifest.request.max_rounds + 1):
             failed = [(i, c) for i, c in zip(indexes, critiques, strict=True) if not c.passed]
             if not failed:
                 break
             snapshot, backups = self._snapshot(manifest, files())
+            first_rollback = len(manifest.rollbacks)
             if not roll_back(failed, round_):
                 break
             redo()
             retake = critic(round_)
+            guarded_retake = guards(round_)
             indexes_retake = self._record(manifest, retake)
-            if policy.take_quality(retake) < policy.take_quality(critiques):
+            worse = policy.take_quality(retake + guarded_retake) < policy.take_quality(critiques + guarded)
+            for rollback in manifest.rollbacks[first_rollback:]:
+                rollback.kept = not worse
+            if worse:
                 self.emit(
                     ProgressEvent(
                         kind="critique", stage=key, message=f"round {round_} was worse: kept the earlier take"
@@ -553,7 +583,7 @@ class Pipeline:
                 )
                 self._restore(manifest, snapshot, backups)
                 break
-            critiques, indexes = retake, indexes_retake
+            critiques, indexes, guarded = retake, indexes_retake, guarded_retake
         shutil.rmtree(self._takes_dir, ignore_errors=True)
         manifest.reviews[key] = state()
         self.run.save(manifest)
@@ -580,9 +610,14 @@ class Pipeline:
             for index, critique in failed:
                 manifest.feedback.setdefault(critique.stage, []).append(critique.feedback)
                 self._rollback(manifest, index, critique.stage, round_)
+            for stage in policy.theme_focus_stages(c for _, c in failed):
+                manifest.adjustments.setdefault(stage, {})["theme_focus"] = True
+                if stage == "story":
+                    self._story_to_beat = manifest.story
             return bool(failed)
 
         self._review(manifest, "script", state, critic, roll_back, lambda: self._plan_stages(manifest), lambda: [])
+        self._story_to_beat = None
 
     # ---- the engines and the cut ----------------------------------------------------------------
 
@@ -608,6 +643,7 @@ class Pipeline:
     def _review_voices(self, manifest: Manifest) -> None:
         """Lines that overrun their shot or that a recogniser cannot follow go back to the monologue agent."""
         from personavlog import agents
+        from personavlog.feedback.critics.script import critique_monologue_relevance
         from personavlog.feedback.critics.voice import critique_voice
 
         board = manifest.shots()
@@ -648,6 +684,7 @@ class Pipeline:
                 manifest.feedback.get("monologue", []),
                 shot_ids=shots,
                 current=manifest.monologue(),
+                theme_focus=True,  # a shorter or clearer line is chosen among several by the theme it keeps
             )
             rewritten = {line.shot_id: line.text for line in lines}
             assert manifest.storyboard is not None
@@ -661,8 +698,20 @@ class Pipeline:
             for shot in board.shots:
                 self._voice(manifest, shot.id)
 
+        def keeps_theme(round_: int) -> list[Critique]:
+            lines = manifest.monologue()
+            assert lines is not None
+            return [critique_monologue_relevance(manifest.request.theme, lines, round_)]
+
         self._review(
-            manifest, "voices", state, critic, roll_back, redo, lambda: [self.run.voice(s.id) for s in board.shots]
+            manifest,
+            "voices",
+            state,
+            critic,
+            roll_back,
+            redo,
+            lambda: [self.run.voice(s.id) for s in board.shots],
+            guards=keeps_theme,
         )
         for shot in board.shots:
             manifest.reviews[f"voice/{shot.id:02d}"] = manifest.stages[f"voice/{shot.id:02d}"].input_hash

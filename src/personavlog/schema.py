@@ -256,3 +256,6 @@ class Rollback(Document):
     stage: str
     target: str
     round: int
+    kept: bool | None = Field(
+        default=None, description="whether the retake it asked for was kept as the better take (None: not judged)"
+    )

@@ -11,6 +11,7 @@ import re
 from collections.abc import Collection, Sequence
 from typing import Any
 
+from personavlog.agents import theme_focus as focus
 from personavlog.agents.base import (
     AgentCallLog,
     AgentTask,
@@ -94,6 +95,11 @@ def score_line(text: str, target: int, theme_keys: Sequence[str], moment: str) -
     return fit + 0.5 * keyword_coverage(theme_keys, text) + 0.5 * min(1.0, 3 * keyword_coverage(moment_keys, text))
 
 
+def _with_line(texts: Sequence[str], index: int, text: str) -> str:
+    """The monologue as it would read with `text` as line `index` (lines not written yet left out)."""
+    return " ".join(t for t in (*texts[:index], text, *texts[index + 1 :]) if t)
+
+
 def write_monologue(
     llm: LLMClient,
     request: VlogRequest,
@@ -106,11 +112,13 @@ def write_monologue(
     log: AgentCallLog | None = None,
     shot_ids: Collection[int] | None = None,
     current: Sequence[MonologueLine] | None = None,
+    theme_focus: bool = False,
 ) -> list[MonologueLine]:
     """One line per shot, in order, each within its word budget and different from the others.
 
     With `shot_ids`, only those shots' lines are written (and returned); the `current` lines of the other shots
-    are the context they follow and must not repeat.
+    are the context they follow and must not repeat. With `theme_focus` (a rollback for theme relevance) more
+    candidates are drawn, each scored also by the theme relevance of the whole monologue with it in place.
     """
     del persona  # the monologue is the narrator's voice; their look does not change what they think
     examples = example_shingles("monologue.txt", request.theme)
@@ -142,13 +150,15 @@ def write_monologue(
             schema=line_schema(low, high),
             parse=lambda data, low=low, high=high, earlier=earlier: parse_line(data, low, high, earlier),
             review=lambda text, earlier=earlier: review_line(text, earlier, examples),
-            score=lambda text, target=target, beat=beat, shot=shot: score_line(
-                text, target, theme_keys, f"{beat} {shot.action}"
+            score=lambda text, target=target, beat=beat, shot=shot, texts=texts, index=index: (
+                score_line(text, target, theme_keys, f"{beat} {shot.action}")
+                + (focus.relevance_bonus(request.theme, _with_line(texts, index, text)) if theme_focus else 0.0)
             ),
             max_tokens=int(high * 2.2) + 20,
             temperature=0.7,
-            good_enough=1.4,
+            good_enough=focus.good_enough(1.4, theme_focus),
         )
-        text = run_agent(llm, task, seed=request.seed, candidates=candidates, log=log, salt=index)
+        draws = focus.candidate_count(candidates, theme_focus)
+        text = run_agent(llm, task, seed=request.seed, candidates=draws, log=log, salt=index)
         written.append(MonologueLine(shot_id=shot.id, text=text))
     return written

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from personavlog.agents import theme_focus as focus
 from personavlog.agents.base import AgentCallLog, AgentTask, example_shingles, notes_block, render, run_agent
 from personavlog.agents.text import (
     clean_text,
@@ -12,6 +13,7 @@ from personavlog.agents.text import (
     copies_from,
     keyword_coverage,
     keywords,
+    missing_theme_words,
     normalised,
     similarity,
     word_count,
@@ -77,6 +79,11 @@ def parse_story(data: dict[str, Any], beats: int) -> Story:
     return story
 
 
+def story_text(story: Story) -> str:
+    """The whole story as one text: title, logline and beats (what theme relevance is measured on)."""
+    return " ".join([story.title, story.logline, *story.beats])
+
+
 def review_story(story: Story, theme: str, examples: set[tuple[str, ...]]) -> str | None:
     """Quality objections: a story that copies an example, wanders off its theme, or says the same thing twice."""
     for beat in story.beats:
@@ -87,8 +94,7 @@ def review_story(story: Story, theme: str, examples: set[tuple[str, ...]]) -> st
             if similarity(beat, other) >= 0.6:
                 return f"two sentences say almost the same thing ({beat!r}); every sentence must move the story on"
     keys = keywords(theme)
-    whole = " ".join([story.title, story.logline, *story.beats])
-    missing = [k for k in keys if keyword_coverage([k], whole) == 0]
+    missing = missing_theme_words(theme, story_text(story))
     if keys and len(missing) > len(keys) / 2:
         return f"the story must be about {theme}; it never mentions {', '.join(missing)}"
     return None
@@ -97,7 +103,7 @@ def review_story(story: Story, theme: str, examples: set[tuple[str, ...]]) -> st
 def score_story(story: Story, theme: str) -> float:
     """Theme words in the whole story, plus the share of beats that touch the theme at all."""
     keys = keywords(theme)
-    whole = keyword_coverage(keys, " ".join([story.title, story.logline, *story.beats]))
+    whole = keyword_coverage(keys, story_text(story))
     per_beat = sum(1 for b in story.beats if keyword_coverage(keys, b) > 0) / len(story.beats)
     return whole + per_beat
 
@@ -110,8 +116,14 @@ def write_story(
     *,
     candidates: int = 1,
     log: AgentCallLog | None = None,
+    theme_focus: bool = False,
+    current: Story | None = None,
 ) -> Story:
-    """A story about `request.theme` in `request.style`, with the persona as its first-person narrator."""
+    """A story about `request.theme` in `request.style`, with the persona as its first-person narrator.
+
+    With `theme_focus` (a rollback for theme relevance) more candidates are drawn and chosen by relevance, and
+    the `current` story competes with them: a focused rewrite never returns a story further from the theme.
+    """
     del persona  # the narrator is "I"; the persona's look matters to the visuals, not to the plot
     beats = beat_count(request.duration_s)
     examples = example_shingles("story.txt", request.theme)
@@ -122,10 +134,17 @@ def write_story(
         cue="Story:",
         schema=story_schema(beats),
         parse=lambda data: parse_story(data, beats),
-        score=lambda story: score_story(story, request.theme),
+        score=lambda story: (
+            score_story(story, request.theme)
+            + (focus.relevance_bonus(request.theme, story_text(story)) if theme_focus else 0.0)
+        ),
         review=lambda story: review_story(story, request.theme, examples),
         max_tokens=60 + 50 * beats,
-        good_enough=1.5,
+        good_enough=focus.good_enough(1.5, theme_focus),
         temperature=0.7,
     )
-    return run_agent(llm, task, seed=request.seed, candidates=candidates, log=log)
+    count = focus.candidate_count(candidates, theme_focus)
+    story = run_agent(llm, task, seed=request.seed, candidates=count, log=log)
+    if theme_focus and current is not None and task.score(current) > task.score(story):
+        return current
+    return story

@@ -54,6 +54,11 @@ def keyword_coverage(keys: Iterable[str], text: str) -> float:
     return sum(1 for k in keys if _stem(k) in stems) / len(keys)
 
 
+def missing_theme_words(theme: str, text: str) -> list[str]:
+    """The theme's content words that `text` never uses (on 4-letter stems)."""
+    return [word for word in keywords(theme) if keyword_coverage([word], text) == 0]
+
+
 def sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(text.strip()) if s]
 

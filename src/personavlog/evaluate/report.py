@@ -176,6 +176,7 @@ def feedback_summary(results: list[CaseResult], systems: list[SystemSpec]) -> di
             "rollbacks": len(changes),
             "rollbacks_passed_after": sum(1 for c in changes if c.get("now_passed")),
             "rollbacks_improved": sum(1 for c in changes if c["change"] > 0),
+            "rollbacks_kept": sum(1 for c in changes if c.get("kept")),
             "score_change_per_rollback": summarise([c["change"] for c in changes]).model_dump(),
             "score_change_by_critic": {k: summarise(v).model_dump() for k, v in sorted(by_critic.items())},
             "runtime_s": summarise([r.runtime_s for r in mine]).model_dump(),
@@ -232,14 +233,16 @@ def _feedback_html(summary: dict[str, Any]) -> str:
     parts.append("<h3>Per-critic failure rates</h3><table>" + "".join(rows) + "</table>")
     rows = [
         "<tr><th>system</th><th>vlogs</th><th>failed checks / vlog</th><th>rollbacks / vlog</th>"
-        "<th>rollbacks that raised the failing score</th><th>rollbacks that passed after</th><th>runtime (s)</th></tr>"
+        "<th>rollbacks that raised the failing score</th><th>rollbacks that passed after</th>"
+        "<th>retakes kept</th><th>runtime (s)</th></tr>"
     ]
     for name, s in summary["systems"].items():
         rows.append(
             f"<tr><td>{html.escape(name)}</td><td>{s['vlogs']}</td>"
             f"<td>{_cell(Summary(**s['failed_checks']))}</td><td>{_cell(Summary(**s['rollbacks_per_vlog']))}</td>"
             f"<td>{s['rollbacks_improved']}/{s['rollbacks']}</td>"
-            f"<td>{s['rollbacks_passed_after']}/{s['rollbacks']}</td><td>{_cell(Summary(**s['runtime_s']))}</td></tr>"
+            f"<td>{s['rollbacks_passed_after']}/{s['rollbacks']}</td>"
+            f"<td>{s.get('rollbacks_kept', 0)}/{s['rollbacks']}</td><td>{_cell(Summary(**s['runtime_s']))}</td></tr>"
         )
     parts.append("<table>" + "".join(rows) + "</table>")
     for name, s in summary["systems"].items():
@@ -476,6 +479,11 @@ def _markdown(
         lines.append(
             "| rollbacks that ended in a pass | "
             + " | ".join(f"{systems[n]['rollbacks_passed_after']}/{systems[n]['rollbacks']}" for n in names)
+            + " |"
+        )
+        lines.append(
+            "| rollbacks whose retake was kept as the better take | "
+            + " | ".join(f"{systems[n].get('rollbacks_kept', 0)}/{systems[n]['rollbacks']}" for n in names)
             + " |"
         )
         critics = sorted({c for n in names for c in systems[n]["final_failure_rates"]})

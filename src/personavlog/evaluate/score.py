@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image
 from pydantic import BaseModel
 
+from personavlog.agents.story import story_text
 from personavlog.config import Settings
 from personavlog.errors import PersonaVlogError
 from personavlog.evaluate.suites import Case
@@ -125,6 +126,7 @@ def feedback_trace(manifest: Manifest) -> dict[str, Any]:
                 "after": None if after is None else after.score,
                 "change": None if after is None else round(after.score - before.score, 4),
                 "now_passed": None if after is None else after.passed,
+                "kept": rollback.kept,
             }
         )
     return {"first_round": first_round, "rollbacks": len(manifest.rollbacks), "changes": changes}
@@ -195,7 +197,7 @@ def score_output(case: Case, system: SystemSpec, generated: Generated, settings:
     audit = feedback = None
     metrics.update(relevance_script=None, music_mood_match=None, failed_checks=None)
     if manifest is not None and manifest.story is not None:
-        story = " ".join([manifest.story.title, manifest.story.logline, *manifest.story.beats])
+        story = story_text(manifest.story)
         monologue = " ".join(line.text for line in manifest.monologue() or [])
         metrics["relevance_script"], metrics["relevance_monologue"] = theme_relevance_many(
             case.theme, [story, monologue]

@@ -15,10 +15,30 @@ def failing(critiques: Iterable[Critique]) -> list[Critique]:
     return [c for c in critiques if not c.passed]
 
 
-def take_quality(critiques: Iterable[Critique]) -> tuple[int, float]:
-    """Compare takes of the same artifact: more checks passed first, then the smaller total shortfall."""
+def is_theme_check(critique: Critique) -> bool:
+    return critique.target.endswith(".relevance")
+
+
+def take_quality(critiques: Iterable[Critique]) -> tuple[int, int, float]:
+    """Compare takes of the same artifact: theme checks passed first (a take that fixes a line's length but loses
+    the theme is worse), then all checks passed, then the smaller total shortfall."""
     chosen = list(critiques)
-    return sum(c.passed for c in chosen), sum(min(0.0, c.score - c.threshold) for c in chosen)
+    return (
+        sum(c.passed for c in chosen if is_theme_check(c)),
+        sum(c.passed for c in chosen),
+        sum(min(0.0, c.score - c.threshold) for c in chosen),
+    )
+
+
+_REWRITTEN_WITH = {"story": ("monologue",)}
+"""Agent stages rewritten from another's document: a new story brings a new monologue, which must keep the theme."""
+
+
+def theme_focus_stages(critiques: Iterable[Critique]) -> set[str]:
+    """Agent stages whose rewrite must aim at the theme: those a failed theme check goes back to, and those
+    rewritten from them."""
+    stages = {c.stage for c in failing(critiques) if is_theme_check(c) and is_agent_stage(c.stage)}
+    return stages.union(*(_REWRITTEN_WITH.get(stage, ()) for stage in stages))
 
 
 def tighter(framing: Framing) -> Framing:

@@ -9,12 +9,16 @@ from __future__ import annotations
 import re
 
 from personavlog.agents.monologue import word_budget
+from personavlog.agents.story import story_text
+from personavlog.agents.text import missing_theme_words
 from personavlog.evaluate.metrics.relevance import theme_relevance_many
 from personavlog.evaluate.metrics.speech import normalise_words
 from personavlog.schema import Critique, MonologueLine, Story, Storyboard
 
-STORY_RELEVANCE = 0.35
-MONOLOGUE_RELEVANCE = 0.30
+STORY_RELEVANCE = 0.60
+MONOLOGUE_RELEVANCE = 0.40
+"""MiniLM cosine to the theme: unrelated text scores about 0.1; a story clearly about the theme 0.6-0.85, and a
+monologue of a few short lines that names what the theme is about 0.4-0.7."""
 _FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'll|i'd|me|my|mine|myself|we|us|our)\b", re.IGNORECASE)
 
 
@@ -23,33 +27,57 @@ def _overlap(a: str, b: str) -> float:
     return len(wa & wb) / max(1, min(len(wa), len(wb)))
 
 
+def _naming(theme: str, text: str) -> str:
+    missing = missing_theme_words(theme, text)
+    return f" It never mentions {', '.join(missing)}: bring them in." if missing else ""
+
+
+def story_relevance(theme: str, story: Story, score: float, round_: int = 0) -> Critique:
+    text = story_text(story)
+    return Critique(
+        stage="story",
+        target="story.relevance",
+        score=round(score, 4),
+        threshold=STORY_RELEVANCE,
+        passed=score >= STORY_RELEVANCE,
+        feedback=f"The story drifts from the theme '{theme}' (relevance {score:.2f}, needs {STORY_RELEVANCE:.2f}). "
+        f"Make the title, the logline and every beat clearly about {theme}: name its place, its objects and what "
+        f"the person does there.{_naming(theme, text)}",
+        round=round_,
+    )
+
+
+def monologue_relevance(theme: str, lines: list[MonologueLine], score: float, round_: int = 0) -> Critique:
+    text = monologue_text(lines)
+    return Critique(
+        stage="monologue",
+        target="monologue.relevance",
+        score=round(score, 4),
+        threshold=MONOLOGUE_RELEVANCE,
+        passed=score >= MONOLOGUE_RELEVANCE,
+        feedback=f"The inner monologue does not sound like it is about '{theme}' (relevance {score:.2f}, needs "
+        f"{MONOLOGUE_RELEVANCE:.2f}). In each line, think about what is seen, heard or felt in that moment of "
+        f"{theme}.{_naming(theme, text)}",
+        round=round_,
+    )
+
+
+def monologue_text(lines: list[MonologueLine]) -> str:
+    return " ".join(line.text for line in lines)
+
+
+def critique_monologue_relevance(theme: str, lines: list[MonologueLine], round_: int = 0) -> Critique:
+    (score,) = theme_relevance_many(theme, [monologue_text(lines)])
+    return monologue_relevance(theme, lines, score, round_)
+
+
 def critique_script(
     theme: str, story: Story, storyboard: Storyboard, lines: list[MonologueLine], round_: int = 0
 ) -> list[Critique]:
-    story_text = " ".join([story.title, story.logline, *story.beats])
-    monologue_text = " ".join(line.text for line in lines)
-    story_score, monologue_score = theme_relevance_many(theme, [story_text, monologue_text])
+    story_score, monologue_score = theme_relevance_many(theme, [story_text(story), monologue_text(lines)])
     critiques = [
-        Critique(
-            stage="story",
-            target="story.relevance",
-            score=round(story_score, 4),
-            threshold=STORY_RELEVANCE,
-            passed=story_score >= STORY_RELEVANCE,
-            feedback=f"The story drifts from the theme '{theme}'. Make the title, the logline and every beat "
-            f"clearly about {theme}: name its place, its objects and what the person does there.",
-            round=round_,
-        ),
-        Critique(
-            stage="monologue",
-            target="monologue.relevance",
-            score=round(monologue_score, 4),
-            threshold=MONOLOGUE_RELEVANCE,
-            passed=monologue_score >= MONOLOGUE_RELEVANCE,
-            feedback=f"The inner monologue does not sound like it is about '{theme}'. In each line, think about "
-            f"what is seen, heard or felt in that moment of {theme}.",
-            round=round_,
-        ),
+        story_relevance(theme, story, story_score, round_),
+        monologue_relevance(theme, lines, monologue_score, round_),
     ]
 
     distinct_beats = len({" ".join(normalise_words(b)) for b in story.beats})
