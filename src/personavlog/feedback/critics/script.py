@@ -27,39 +27,35 @@ def _overlap(a: str, b: str) -> float:
     return len(wa & wb) / max(1, min(len(wa), len(wb)))
 
 
-def _naming(theme: str, text: str) -> str:
+def _relevance(stage: str, theme: str, text: str, score: float, threshold: float, advice: str, round_: int) -> Critique:
+    """A theme-relevance critique whose feedback gives the score, the advice and the theme words never used."""
     missing = missing_theme_words(theme, text)
-    return f" It never mentions {', '.join(missing)}: bring them in." if missing else ""
+    naming = f" It never mentions {', '.join(missing)}: bring them in." if missing else ""
+    return Critique(
+        stage=stage,
+        target=f"{stage}.relevance",
+        score=round(score, 4),
+        threshold=threshold,
+        passed=score >= threshold,
+        feedback=f"{advice.format(theme=theme, score=score, threshold=threshold)}{naming}",
+        round=round_,
+    )
 
 
 def story_relevance(theme: str, story: Story, score: float, round_: int = 0) -> Critique:
-    text = story_text(story)
-    return Critique(
-        stage="story",
-        target="story.relevance",
-        score=round(score, 4),
-        threshold=STORY_RELEVANCE,
-        passed=score >= STORY_RELEVANCE,
-        feedback=f"The story drifts from the theme '{theme}' (relevance {score:.2f}, needs {STORY_RELEVANCE:.2f}). "
-        f"Make the title, the logline and every beat clearly about {theme}: name its place, its objects and what "
-        f"the person does there.{_naming(theme, text)}",
-        round=round_,
+    advice = (
+        "The story drifts from the theme '{theme}' (relevance {score:.2f}, needs {threshold:.2f}). Make the title, "
+        "the logline and every beat clearly about {theme}: name its place, its objects and what the person does there."
     )
+    return _relevance("story", theme, story_text(story), score, STORY_RELEVANCE, advice, round_)
 
 
 def monologue_relevance(theme: str, lines: list[MonologueLine], score: float, round_: int = 0) -> Critique:
-    text = monologue_text(lines)
-    return Critique(
-        stage="monologue",
-        target="monologue.relevance",
-        score=round(score, 4),
-        threshold=MONOLOGUE_RELEVANCE,
-        passed=score >= MONOLOGUE_RELEVANCE,
-        feedback=f"The inner monologue does not sound like it is about '{theme}' (relevance {score:.2f}, needs "
-        f"{MONOLOGUE_RELEVANCE:.2f}). In each line, think about what is seen, heard or felt in that moment of "
-        f"{theme}.{_naming(theme, text)}",
-        round=round_,
+    advice = (
+        "The inner monologue does not sound like it is about '{theme}' (relevance {score:.2f}, needs "
+        "{threshold:.2f}). In each line, think about what is seen, heard or felt in that moment of {theme}."
     )
+    return _relevance("monologue", theme, monologue_text(lines), score, MONOLOGUE_RELEVANCE, advice, round_)
 
 
 def monologue_text(lines: list[MonologueLine]) -> str:
