@@ -63,6 +63,8 @@ class Pipeline:
         self._judge: Any = None
         self._engines: dict[str, Any] = {}
         self._story_to_beat: Story | None = None
+        self._written: set[str] = set()
+        """Stages whose compute ran in this invocation: only what was just generated is rolled back."""
         """Set by a rollback of the story for its theme: the rewrite must be more on theme than this story."""
 
     # ---- entry points -------------------------------------------------------------------------
@@ -180,13 +182,14 @@ class Pipeline:
         record = manifest.stages.get(stage)
         output = current_output()
         if record is not None and record.input_hash == input_hash and output is not None and outputs_intact():
-            edited = record.output_hash is not None and record.output_hash != document_hash(output)
+            edited = self._edited_by_user(manifest, stage, current_output)
             message = "edited by user, kept" if edited else ""
             self.emit(ProgressEvent(kind="stage_cached", stage=stage, shot=shot, message=message))
             return False
         self.emit(ProgressEvent(kind="stage_start", stage=stage, shot=shot))
         started = time.perf_counter()
         compute()
+        self._written.add(stage)
         seconds = time.perf_counter() - started
         manifest.stages[stage] = StageRecord(
             input_hash=input_hash, output_hash=document_hash(current_output()), seconds=round(seconds, 3)
@@ -271,6 +274,16 @@ class Pipeline:
         if stage == "monologue":
             return self._input_hash(stage, manifest, persona=persona, story=story, storyboard=board, **common)
         return self._input_hash(stage, manifest, story=story, storyboard=board, **common)
+
+    @staticmethod
+    def _edited_by_user(manifest: Manifest, stage: str, current_output: Callable[[], Any]) -> bool:
+        """Whether the stage's document differs from what the stage last wrote (see `_run_stage`)."""
+        record = manifest.stages.get(stage)
+        return (
+            record is not None
+            and record.output_hash is not None
+            and record.output_hash != document_hash(current_output())
+        )
 
     @staticmethod
     def _theme_focus(manifest: Manifest, stage: str) -> bool:
@@ -607,6 +620,13 @@ class Pipeline:
             return critique_script(manifest.request.theme, manifest.story, board, lines, round_)
 
         def roll_back(failed: list[tuple[int, Critique]], round_: int) -> bool:
+            # A script the user edited, or one a redo touched for a single shot, is checked but not rewritten:
+            # only documents the agents wrote in this invocation go back to them.
+            written = self._written | (set(policy.AGENT_STAGES) if "single_pass" in self._written else set())
+            kept = sorted({c.stage for _, c in failed if c.stage not in written})
+            if kept:
+                self.emit(ProgressEvent(kind="critique", stage="script", message=f"kept as written: {', '.join(kept)}"))
+            failed = [(index, critique) for index, critique in failed if critique.stage in written]
             for index, critique in failed:
                 manifest.feedback.setdefault(critique.stage, []).append(critique.feedback)
                 self._rollback(manifest, index, critique.stage, round_)
@@ -668,6 +688,9 @@ class Pipeline:
             return found
 
         def roll_back(failed: list[tuple[int, Critique]], round_: int) -> bool:
+            if self._edited_by_user(manifest, "monologue", manifest.monologue):
+                self.emit(ProgressEvent(kind="critique", stage="voices", message="kept the user's lines as written"))
+                return False
             shots = sorted({int(c.target.split()[1]) for _, c in failed if c.stage == "monologue"} & set(planned))
             for index, critique in failed:
                 if policy.is_agent_stage(critique.stage):
