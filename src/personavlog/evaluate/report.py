@@ -242,7 +242,7 @@ def _feedback_html(summary: dict[str, Any]) -> str:
             f"<td>{_cell(Summary(**s['failed_checks']))}</td><td>{_cell(Summary(**s['rollbacks_per_vlog']))}</td>"
             f"<td>{s['rollbacks_improved']}/{s['rollbacks']}</td>"
             f"<td>{s['rollbacks_passed_after']}/{s['rollbacks']}</td>"
-            f"<td>{s.get('rollbacks_kept', 0)}/{s['rollbacks']}</td><td>{_cell(Summary(**s['runtime_s']))}</td></tr>"
+            f"<td>{s['rollbacks_kept']}/{s['rollbacks']}</td><td>{_cell(Summary(**s['runtime_s']))}</td></tr>"
         )
     parts.append("<table>" + "".join(rows) + "</table>")
     for name, s in summary["systems"].items():
@@ -464,11 +464,13 @@ def _markdown(
             ("runtime_s", "runtime (s)"),
         ):
             lines.append(f"| {label} | " + " | ".join(_cell(Summary(**systems[n][key])) for n in names) + " |")
-        lines.append(
-            "| rollbacks that raised the failing score | "
-            + " | ".join(f"{systems[n]['rollbacks_improved']}/{systems[n]['rollbacks']}" for n in names)
-            + " |"
-        )
+
+        def share_of_rollbacks(label: str, key: str) -> None:
+            lines.append(
+                f"| {label} | " + " | ".join(f"{systems[n][key]}/{systems[n]['rollbacks']}" for n in names) + " |"
+            )
+
+        share_of_rollbacks("rollbacks that raised the failing score", "rollbacks_improved")
         checks = sorted({c for n in names for c in systems[n]["score_change_by_critic"]})
         for check in checks:
             cells = []
@@ -476,16 +478,8 @@ def _markdown(
                 entry = systems[n]["score_change_by_critic"].get(check)
                 cells.append("–" if not entry else f"{_cell(Summary(**entry))} ({entry['n']})")
             lines.append(f"| score change per rollback, {check} | " + " | ".join(cells) + " |")
-        lines.append(
-            "| rollbacks that ended in a pass | "
-            + " | ".join(f"{systems[n]['rollbacks_passed_after']}/{systems[n]['rollbacks']}" for n in names)
-            + " |"
-        )
-        lines.append(
-            "| rollbacks whose retake was kept as the better take | "
-            + " | ".join(f"{systems[n].get('rollbacks_kept', 0)}/{systems[n]['rollbacks']}" for n in names)
-            + " |"
-        )
+        share_of_rollbacks("rollbacks that ended in a pass", "rollbacks_passed_after")
+        share_of_rollbacks("rollbacks whose retake was kept as the better take", "rollbacks_kept")
         critics = sorted({c for n in names for c in systems[n]["final_failure_rates"]})
         for critic in critics:
             cells = []
