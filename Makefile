@@ -39,7 +39,7 @@ demo: $(STAMP)
 # Every real-model backend (diffusers keyframes + image-to-video, MusicGen, HTTP speech) on tiny random models,
 # on the CPU: noise pictures, but every stage real. The speech server is a local process stopped at the end.
 demo-tiny: $(TEST_STAMP)
-	$(BIN)/python -m personavlog.engines.tiny_models out/tiny-models
+	$(BIN)/python -m personavlog.devtools.tiny_models out/tiny-models
 	@mkdir -p out; rm -f out/tiny-speech.log; \
 	$(BIN)/python tests/speech_server.py --port 0 > out/tiny-speech.log 2>&1 & server=$$!; \
 	trap 'kill $$server 2>/dev/null' EXIT; \
@@ -62,10 +62,11 @@ bench: $(TEST_STAMP)
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 
 format: $(TEST_STAMP)
 	$(BIN)/ruff check --fix src tests bench
 	$(BIN)/ruff format src tests bench
 
 clean:
-	rm -rf out .pytest_cache .ruff_cache
+	rm -rf out .pytest_cache .ruff_cache .mypy_cache

@@ -22,10 +22,10 @@ from pathlib import Path
 from personavlog import VlogRequest, plan_vlog
 from personavlog.agents.monologue import word_budget
 from personavlog.evaluate.dataset import load_themes
-from personavlog.evaluate.metrics.relevance import theme_relevance
-from personavlog.evaluate.metrics.speech import normalise_words
 from personavlog.fsutil import atomic_write_json
-from personavlog.project import Manifest
+from personavlog.manifest import Manifest
+from personavlog.measure.relevance import theme_relevance
+from personavlog.measure.speech import normalise_words
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_THEME = (ROOT / "examples" / "theme.txt").read_text().strip()

@@ -38,15 +38,16 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from personavlog.compose.contact_sheet import write_contact_sheet
 from personavlog.engines.visual.animatic import AnimaticEngine
 from personavlog.engines.visual.base import ShotRenderSpec
 from personavlog.evaluate.dataset import ThemeCase, load_themes
-from personavlog.evaluate.metrics.identity import SAME_PERSON_DISTANCE, identity_distance
-from personavlog.evaluate.metrics.motion import analyse_frames
 from personavlog.fsutil import atomic_write_json
+from personavlog.manifest import Manifest, PlannedShot, PlannedStoryboard
+from personavlog.measure.identity import SAME_PERSON_DISTANCE, identity_distance
+from personavlog.measure.motion import analyse_frames
 from personavlog.media import iter_clip_frames
-from personavlog.project import Manifest, PlannedShot, PlannedStoryboard, RunDir
+from personavlog.run_sheet import write_run_sheet
+from personavlog.rundir import RunDir
 from personavlog.schema import (
     CameraMove,
     Framing,
@@ -190,7 +191,7 @@ def check_theme(
         )
     if sheets is not None:
         sheets.mkdir(parents=True, exist_ok=True)
-        write_contact_sheet(run.root, sheets / f"{case.id}.png")
+        write_run_sheet(run.root, sheets / f"{case.id}.png")
     return {
         "theme": case.id,
         "category": case.category,

@@ -23,7 +23,8 @@ from visual_bench import measure_engine
 from personavlog import VlogRequest, make_vlog
 from personavlog.engines.visual.base import ShotRenderSpec
 from personavlog.fsutil import atomic_write_json
-from personavlog.project import Manifest, RunDir
+from personavlog.manifest import Manifest
+from personavlog.rundir import RunDir
 from personavlog.timing import clip_duration
 
 ROOT = Path(__file__).resolve().parent.parent

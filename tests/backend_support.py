@@ -22,7 +22,7 @@ TESTS = Path(__file__).resolve().parent
 
 def tiny_models(factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The tiny random models, written once per test session and shared by every backend test."""
-    from personavlog.engines.tiny_models import build_all
+    from personavlog.devtools.tiny_models import build_all
 
     return build_all(factory.getbasetemp() / "tiny-models")
 

@@ -11,7 +11,7 @@ import pytest
 from backend_support import tiny_models
 from personavlog.engines.music.base import SAMPLE_RATE
 from personavlog.engines.music.musicgen import MusicgenEngine, brief_prompt, chunk_spans
-from personavlog.engines.settings import MusicSettings
+from personavlog.engines.settings import MusicgenSettings as MusicSettings
 from personavlog.errors import InputError
 from personavlog.media import read_wav
 from personavlog.schema import MusicBrief

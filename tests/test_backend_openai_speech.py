@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from backend_support import speech_server
-from personavlog.engines.settings import SpeechSettings
+from personavlog.engines.settings import OpenAISpeechSettings as SpeechSettings
 from personavlog.engines.speech.openai_speech import OpenAISpeechEngine, SpeechHTTPError
 from personavlog.errors import InputError, StageError
-from personavlog.evaluate.metrics.speech import transcribe, word_recall
+from personavlog.measure.speech import transcribe, word_recall
 from personavlog.media import read_wav
 
 LINE = "The rain stopped just as I reached the bakery on the corner."

@@ -19,7 +19,7 @@ from personavlog.cli import main
 from personavlog.distributed import TransientError, WorkerDied
 from personavlog.distributed.local import ProcessExecutor
 from personavlog.errors import InputError
-from personavlog.project import RunDir
+from personavlog.rundir import RunDir
 
 BLOCK_RAY = """
 import sys
@@ -255,8 +255,9 @@ def test_local_batch_without_ray_is_interrupted_then_resumes_and_skips(
     after = RunDir(run.root).load()
     assert after.status == "done"
     # Resumed, not restarted: the stages finished before the interruption kept their records and LLM calls.
+    stages = {str(key): record for key, record in after.stages.items()}
     for stage in ("persona", "story"):
-        assert after.stages[stage].input_hash == before["stages"][stage]["input_hash"]
+        assert stages[stage].input_hash == before["stages"][stage]["input_hash"]
     assert [c.agent for c in after.llm_calls][: len(before["llm_calls"])] == [c["agent"] for c in before["llm_calls"]]
     assert sum(c.agent == "story" for c in after.llm_calls) == sum(c["agent"] == "story" for c in before["llm_calls"])
     assert run.asset_intact(after, run.video) and run.asset_intact(after, run.srt)

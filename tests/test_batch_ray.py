@@ -19,7 +19,7 @@ import pytest
 from personavlog.batch.summary import read_summary
 from personavlog.distributed import TransientError, WorkerDied
 from personavlog.errors import InputError
-from personavlog.project import RunDir
+from personavlog.rundir import RunDir
 
 # Loopback only (Ray's single-machine mode), no memory monitor killing workers on a shared 2-core machine.
 # Ray reads the first when it is imported, so it is set before the import, for this process and its children.

@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 from conftest import json_events, run_cli
-from personavlog.evaluate.metrics.identity import SAME_PERSON_DISTANCE, identity_distance
-from personavlog.evaluate.metrics.speech import transcribe, word_recall
 from personavlog.fsutil import sha256_file
+from personavlog.measure.identity import SAME_PERSON_DISTANCE, identity_distance
+from personavlog.measure.speech import transcribe, word_recall
 
 THEME = "a rainy afternoon in a Paris café"
 SHOT_KEYS = {

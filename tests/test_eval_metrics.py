@@ -12,20 +12,20 @@ from PIL import Image
 from personavlog.engines.music.engine import MidiMusicEngine
 from personavlog.engines.speech.piper_engine import PiperSpeechEngine
 from personavlog.evaluate.make_characters import CHARACTERS, draw
-from personavlog.evaluate.metrics.aesthetic import aesthetic
-from personavlog.evaluate.metrics.background import background_consistency
-from personavlog.evaluate.metrics.brisque_quality import brisque
-from personavlog.evaluate.metrics.duration import duration_error, runtime_per_output_s
-from personavlog.evaluate.metrics.identity import face_embeddings, identity_distance
-from personavlog.evaluate.metrics.image_quality import niqe
-from personavlog.evaluate.metrics.motion import analyse_frames
-from personavlog.evaluate.metrics.music_mood import music_mood_match
-from personavlog.evaluate.metrics.relevance import theme_relevance_many
-from personavlog.evaluate.metrics.speech import transcribe, word_error_rate
-from personavlog.evaluate.metrics.sync import Cue, caption_sync
 from personavlog.evaluate.stats import rank_systems, summarise
 from personavlog.evaluate.suites import load_references, suite_cases
 from personavlog.evaluate.video import DecodedVideo, detect_shots
+from personavlog.measure.aesthetic import aesthetic
+from personavlog.measure.background import background_consistency
+from personavlog.measure.brisque_quality import brisque
+from personavlog.measure.duration import duration_error, runtime_per_output_s
+from personavlog.measure.identity import face_embeddings, identity_distance
+from personavlog.measure.image_quality import niqe
+from personavlog.measure.motion import analyse_frames
+from personavlog.measure.music_mood import music_mood_match
+from personavlog.measure.relevance import theme_relevance_many
+from personavlog.measure.speech import transcribe, word_error_rate
+from personavlog.measure.sync import Cue, caption_sync
 from personavlog.media import read_wav
 from personavlog.schema import Mood, MusicBrief
 
@@ -196,7 +196,7 @@ def test_summary_interval_and_ranking() -> None:
 def test_storyboard_judge_asks_a_real_openai_compatible_server() -> None:
     from llm_server import llama_server
     from personavlog.config import LLMSettings
-    from personavlog.evaluate.metrics.judge import CRITERIA, judge_available, judge_plan
+    from personavlog.evaluate.judge import CRITERIA, judge_available, judge_plan
     from personavlog.llm.llamacpp import default_model_path
 
     assert not judge_available(LLMSettings())  # the embedded planner model is never used as a judge

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from personavlog.config import Settings
 from personavlog.engines.music.engine import MidiMusicEngine
 from personavlog.engines.speech.piper_engine import PiperSpeechEngine
 from personavlog.feedback.critics.music import critique_music
@@ -15,9 +14,11 @@ from personavlog.feedback.critics.visual import critique_keyframe
 from personavlog.feedback.critics.voice import critique_voice
 from personavlog.feedback.notes import note_overrides
 from personavlog.feedback.policy import take_quality, theme_focus_stages, tighter
+from personavlog.manifest import Manifest, StageId, StageName
 from personavlog.media import read_wav, write_wav
-from personavlog.pipeline import Pipeline
-from personavlog.project import Manifest, RunDir
+from personavlog.pipeline import Review, ReviewLoop
+from personavlog.progress import ignore
+from personavlog.rundir import RunDir
 from personavlog.schema import (
     CameraMove,
     Critique,
@@ -157,7 +158,8 @@ def test_review_keeps_the_best_take_and_bounds_rounds(
 ) -> None:
     """The loop under test is real; the artifact is a text file whose content the critic reads as its score."""
     run = RunDir(tmp_path / "run")
-    pipeline = Pipeline(run, Settings())
+    loop = ReviewLoop(run, ignore)
+    music = StageId(StageName.MUSIC)
     manifest = Manifest(request=VlogRequest(theme=THEME, reference=astronaut, max_rounds=2))
     artifact = run.root / "artifact.txt"
     artifact.parent.mkdir(parents=True)
@@ -166,31 +168,33 @@ def test_review_keeps_the_best_take_and_bounds_rounds(
 
     def critic(round_: int) -> list[Critique]:
         score = float(artifact.read_text())
-        return [Critique(stage="x", target="x.score", score=score, threshold=0.8, passed=score >= 0.8, round=round_)]
+        return [
+            Critique(stage="music", target="x.score", score=score, threshold=0.8, passed=score >= 0.8, round=round_)
+        ]
 
     def roll_back(failed: list[tuple[int, Critique]], round_: int) -> bool:
-        manifest.adjustments.setdefault("x", {})["retake"] = round_
+        manifest.retake(music).retake = round_
         for index, _ in failed:
-            pipeline._rollback(manifest, index, "x", round_)
+            loop.rollback(manifest, index, "music", round_)
         return True
 
+    review = Review(
+        key="x",
+        state=lambda: "state",
+        critic=critic,
+        roll_back=roll_back,
+        redo=lambda: artifact.write_text(next(takes)) and None,
+        files=lambda: [artifact],
+    )
     with run.locked():
-        pipeline._review(
-            manifest,
-            "x",
-            lambda: "state",
-            critic,
-            roll_back,
-            lambda: artifact.write_text(next(takes)),
-            lambda: [artifact],
-        )
+        loop.run(manifest, review)
     rounds = [c.round for c in manifest.critiques]
     if retake_scores[0] < 0.5:  # the first retake is worse: it is undone and the loop stops
         assert artifact.read_text() == "0.5"
-        assert rounds == [0, 1] and manifest.adjustments.get("x") is None
+        assert rounds == [0, 1] and manifest.retakes.get(music) is None
     else:  # the first retake passes: it is kept and no further round runs
         assert artifact.read_text() == "0.9"
-        assert rounds == [0, 1] and manifest.adjustments["x"]["retake"] == 1
+        assert rounds == [0, 1] and manifest.retakes[music].retake == 1
     assert [r.from_critique for r in manifest.rollbacks] == [0]
     assert manifest.rollbacks[0].kept is (retake_scores[0] >= 0.5)
     assert manifest.reviews["x"] == "state"
@@ -202,7 +206,7 @@ def test_a_guard_rejects_a_retake_that_fixes_the_failing_check_but_loses_the_the
 ) -> None:
     """As when the voice review shortens a line: the length passes, but the monologue is no longer on theme."""
     run = RunDir(tmp_path / "run")
-    pipeline = Pipeline(run, Settings())
+    loop = ReviewLoop(run, ignore)
     manifest = Manifest(request=VlogRequest(theme=THEME, reference=astronaut, max_rounds=1))
     artifact = run.root / "line.txt"
     artifact.parent.mkdir(parents=True)
@@ -237,20 +241,20 @@ def test_a_guard_rejects_a_retake_that_fixes_the_failing_check_but_loses_the_the
 
     def roll_back(failed: list[tuple[int, Critique]], round_: int) -> bool:
         for index, _ in failed:
-            pipeline._rollback(manifest, index, "monologue", round_)
+            loop.rollback(manifest, index, "monologue", round_)
         return True
 
+    review = Review(
+        key="voices",
+        state=lambda: "s",
+        critic=critic,
+        roll_back=roll_back,
+        redo=lambda: artifact.write_text(next(takes)) and None,
+        files=lambda: [artifact],
+        guards=theme,
+    )
     with run.locked():
-        pipeline._review(
-            manifest,
-            "voices",
-            lambda: "s",
-            critic,
-            roll_back,
-            lambda: artifact.write_text(next(takes)),
-            lambda: [artifact],
-            guards=theme,
-        )
+        loop.run(manifest, review)
     assert artifact.read_text() == "1.4 0.6"
     assert [c.target for c in manifest.critiques] == ["shot 01 voice.duration"] * 2
     assert [r.kept for r in manifest.rollbacks] == [False]

@@ -8,13 +8,13 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from personavlog.evaluate.metrics.identity import SAME_PERSON_DISTANCE, identity_distance
-from personavlog.evaluate.metrics.image_quality import niqe
-from personavlog.evaluate.metrics.motion import analyse_frames
-from personavlog.evaluate.metrics.music import estimate_key, estimate_tempo, segment_rms_db, tempo_matches
-from personavlog.evaluate.metrics.relevance import theme_relevance_many
-from personavlog.evaluate.metrics.speech import Transcript, word_error_rate, word_recall
-from personavlog.evaluate.metrics.sync import Cue, caption_sync, read_srt
+from personavlog.measure.identity import SAME_PERSON_DISTANCE, identity_distance
+from personavlog.measure.image_quality import niqe
+from personavlog.measure.motion import analyse_frames
+from personavlog.measure.music import estimate_key, estimate_tempo, segment_rms_db, tempo_matches
+from personavlog.measure.relevance import theme_relevance_many
+from personavlog.measure.speech import Transcript, word_error_rate, word_recall
+from personavlog.measure.sync import Cue, caption_sync, read_srt
 
 RATE = 22050
 

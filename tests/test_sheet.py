@@ -14,8 +14,10 @@ from conftest import run_cli
 from personavlog.compose import contact_sheet as cs
 from personavlog.engines.visual.animatic import AnimaticEngine
 from personavlog.engines.visual.base import ShotRenderSpec
+from personavlog.manifest import Manifest, PlannedShot, PlannedStoryboard
 from personavlog.media import iter_clip_frames
-from personavlog.project import Manifest, PlannedShot, PlannedStoryboard, RunDir
+from personavlog.run_sheet import run_contact_sheet
+from personavlog.rundir import RunDir
 from personavlog.schema import (
     CameraMove,
     Framing,
@@ -160,15 +162,15 @@ def test_labels_name_the_storyboard() -> None:
 def test_shots_without_keyframes_show_the_middle_of_their_clip(run_dir: Path, tmp_path: Path) -> None:
     run = RunDir(run_dir)
     frames = list(iter_clip_frames(run.clip(2)))
-    picture, source = cs.shot_picture(run, 2)
+    picture, source = cs.shot_picture(run.keyframe(2), run.clip(2))
     assert source == "keyframe"
     moved = tmp_path / "keyframe.png"
     run.keyframe(2).rename(moved)
     try:
-        picture, source = cs.shot_picture(run, 2)
+        picture, source = cs.shot_picture(run.keyframe(2), run.clip(2))
         assert source == "clip" and picture is not None
         assert np.array_equal(np.asarray(picture), frames[len(frames) // 2])
-        sheet = cs.render_contact_sheet(run_dir)
+        sheet = cs.render_contact_sheet(run_contact_sheet(run_dir))
         assert sheet.size[0] > 0
     finally:
         moved.rename(run.keyframe(2))

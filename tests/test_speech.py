@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from personavlog.engines.speech.piper_engine import PiperSpeechEngine
-from personavlog.evaluate.metrics.speech import transcribe, word_recall
+from personavlog.measure.speech import transcribe, word_recall
 from personavlog.media import read_wav
 
 LINE = "I walk along the river at dawn. The water is calm, and I feel ready for the day."

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from personavlog.compose.transitions import DIP_COLOURS, choose_transition
+from personavlog.compose.transitions import DIP_COLOURS
 from personavlog.compose.video import iter_timeline_frames, shot_frame_ranges, total_frames
 from personavlog.media import ClipWriter, iter_clip_frames
 from personavlog.schema import (
@@ -23,7 +23,7 @@ from personavlog.schema import (
     Transition,
     Weather,
 )
-from personavlog.timing import CROSSFADE_S, build_timeline
+from personavlog.timing import CROSSFADE_S, build_timeline, choose_transition
 
 WIDTH, HEIGHT, FPS = 192, 108, 12
 SHOT_S = 1.5

@@ -470,3 +470,37 @@ def test_non_loopback_bind_requires_the_token(tmp_path: Path, astronaut: Path) -
         assert server.get("/").status == 200  # the page itself holds no data; it asks for the token
     finally:
         server.stop()
+
+
+# ---- the settings file of the renders -----------------------------------------------------------
+
+
+def test_serve_with_a_config_file_renders_with_its_settings(tmp_path: Path, astronaut: Path) -> None:
+    missing = subprocess.run(
+        [sys.executable, "-m", "personavlog.cli", "serve", "--config", str(tmp_path / "nope.toml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1 and "nope.toml" in missing.stderr
+
+    quick = tmp_path / "quick.toml"
+    quick.write_text("candidates = 1\n")
+    server = WebServer(tmp_path / "quick", extra=("--config", str(quick))).start()
+    try:
+        job_id = server.submit(astronaut).json()["id"]
+        _, status, _ = server.events(job_id)
+        assert status["status"] == "done", status
+    finally:
+        server.stop()
+
+    # The file really is what the renders read: one pointing the LLM at a dead port fails every job on it.
+    dead = tmp_path / "dead-llm.toml"
+    dead.write_text('[llm]\nbackend = "openai"\nbase_url = "http://127.0.0.1:9/v1"\nmax_retries = 0\n')
+    server = WebServer(tmp_path / "dead", extra=("--config", str(dead))).start()
+    try:
+        job_id = server.submit(astronaut).json()["id"]
+        _, status, _ = server.events(job_id)
+        assert status["status"] == "failed" and "http://127.0.0.1:9/v1" in status["error"], status
+    finally:
+        server.stop()

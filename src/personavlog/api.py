@@ -7,7 +7,8 @@ from pathlib import Path
 from personavlog.config import Settings, load_settings
 from personavlog.pipeline import Pipeline
 from personavlog.progress import ProgressCallback
-from personavlog.project import Manifest, RunDir
+from personavlog.manifest import Manifest
+from personavlog.rundir import RunDir
 from personavlog.schema import VlogRequest
 
 

@@ -5,39 +5,38 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from personavlog.backends.sections import (
+    LLMSection,
+    MusicSection,
+    SpeechSection,
+    VisualSettings,
+    llm_options,
+    music_options,
+    speech_options,
+)
 from personavlog.distributed.settings import DistributedSettings
-from personavlog.engines.settings import MusicSettings, SpeechSettings, VisualSettings
 from personavlog.errors import InputError
+from personavlog.llm.backends import LLMSettings
+
+__all__ = ["LLMSettings", "Settings", "load_settings"]
 
 
-class Section(BaseModel):
+class Settings(BaseModel):
+    """Each backend section (`llm`, `judge`, `visual`, `speech`, `music`) is the options of the backend it names,
+    validated by that backend's own model (see personavlog.backends)."""
+
     model_config = ConfigDict(extra="forbid")
 
-
-class LLMSettings(Section):
-    backend: Literal["llamacpp", "openai"] = "llamacpp"
-    model_path: Path | None = Field(default=None, description="GGUF file; default: the embedded gemma-3 270M")
-    n_threads: int = Field(default=1, ge=1, description="1 is fastest on small CPUs: spinning threads stall under load")
-    n_ctx: int = 4096
-    base_url: str = "http://127.0.0.1:8080/v1"
-    model: str = "default"
-    api_key_env: str | None = Field(default=None, description="name of the environment variable holding the API key")
-    timeout_s: float = 120.0
-    max_retries: int = 4
-    vision: bool = Field(default=False, description="the configured model accepts image inputs")
-
-
-class Settings(Section):
-    llm: LLMSettings = Field(default_factory=LLMSettings)
+    llm: LLMSection = Field(default_factory=lambda: llm_options({}))
     visual: VisualSettings = Field(default_factory=VisualSettings)
-    speech: SpeechSettings = Field(default_factory=SpeechSettings)
-    music: MusicSettings = Field(default_factory=MusicSettings)
+    speech: SpeechSection = Field(default_factory=lambda: speech_options({}))
+    music: MusicSection = Field(default_factory=lambda: music_options({}))
     candidates: int = Field(default=2, ge=1, le=8, description="LLM samples per agent call; the best is kept")
-    judge: LLMSettings | None = Field(
+    judge: LLMSection | None = Field(
         default=None,
         description="an OpenAI-compatible vision model that judges keyframes and storyboards (none: no MLLM judge)",
     )
@@ -84,6 +83,4 @@ def load_settings(path: Path | None = None) -> Settings:
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise InputError(f"invalid setting {where}: {first['msg']}") from None
+        raise InputError.from_validation(exc, prefix="invalid setting ") from None

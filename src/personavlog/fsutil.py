@@ -1,4 +1,4 @@
-"""Atomic file writes and content hashing: nothing is ever left half-written."""
+"""Atomic file writes, content hashing and safe directory names: nothing is ever left half-written."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,3 +60,9 @@ def remove_stale_temps(directory: Path) -> None:
     for tmp in Path(directory).rglob(".*.tmp*"):
         if tmp.is_file():
             tmp.unlink(missing_ok=True)
+
+
+def slug(text: str, max_length: int) -> str:
+    """`text` as a lower-case directory name of word characters and dashes, at most `max_length` long."""
+    words = re.sub(r"[^\w]+", "-", text.lower(), flags=re.UNICODE).strip("-")
+    return words[:max_length].strip("-") or "vlog"

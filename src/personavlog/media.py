@@ -68,7 +68,7 @@ class ClipWriter:
             self._stream.width = width
             self._stream.height = height
             self._stream.pix_fmt = "yuv420p"
-            options = {"crf": str(crf), "preset": preset}
+            options: dict[str, object] = {"crf": str(crf), "preset": preset}
             if threads is not None:
                 options["threads"] = str(threads)
             self._stream.options = options

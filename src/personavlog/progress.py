@@ -1,10 +1,10 @@
-"""Progress events: what the CLI draws as bars, prints as JSON lines, and a web page would stream."""
+"""Progress events: what the CLI draws as bars or prints as JSON lines, and the web studio streams."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, TextIO
 
 from pydantic import BaseModel, Field
 
@@ -21,12 +21,33 @@ class ProgressEvent(BaseModel):
     message: str = ""
     time: float = Field(default_factory=time.time)
 
+    def json_line(self) -> str:
+        """The event as one line of JSON (no newline), as `--progress json` prints it and the web API streams it."""
+        return self.model_dump_json(exclude_none=True)
+
 
 ProgressCallback = Callable[[ProgressEvent], None]
 
 
 def ignore(_event: ProgressEvent) -> None:
     return None
+
+
+class JsonLines:
+    """A progress callback writing one JSON event per line, flushed at once so a pipe reader sees it as it happens."""
+
+    def __init__(self, stream: TextIO):
+        self._stream = stream
+
+    def __call__(self, event: ProgressEvent) -> None:
+        self._stream.write(event.json_line() + "\n")
+        self._stream.flush()
+
+    def __enter__(self) -> JsonLines:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        return None
 
 
 class FrameThrottle:

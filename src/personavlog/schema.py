@@ -85,25 +85,46 @@ class Mood(StrEnum):
 
 
 class VlogRequest(Document):
-    """What the user asks for: the only input of the pipeline."""
+    """What the user asks for: the only input of the pipeline.
 
-    theme: str = Field(min_length=1, max_length=500)
-    reference: Path
-    style: str = "cinematic"
-    duration_s: float = Field(default=30.0, ge=MIN_DURATION_S, le=MAX_DURATION_S)
-    aspect: Aspect = "16:9"
-    resolution: Resolution = "720p"
-    fps: int = Field(default=24, ge=12, le=60)
-    language: str = "en"
-    voice: str = "joe"
-    persona: str | None = Field(
-        default=None, max_length=400, description="the user's own words for the protagonist's look, used verbatim"
+    Its fields are the options of `personavlog make`, of a jobs-file line and of the web form (see
+    `personavlog.request_fields`): `option` in a field's extra names the option when it differs from the field
+    (`no_<field>` turns a boolean around); `option: False` keeps a field off those surfaces.
+    """
+
+    theme: str = Field(
+        min_length=1, max_length=500, description='what the vlog is about, e.g. "a rainy afternoon in a Paris café"'
     )
-    seed: int = Field(default=0, ge=0)
-    feedback: bool = True
-    max_rounds: int = Field(default=2, ge=0, le=5)
+    reference: Path = Field(description="photo or drawing of the protagonist")
+    style: str = Field(default="cinematic", description="cinematic, film 35mm, watercolor, anime, vhs, documentary")
+    duration_s: float = Field(
+        default=30.0,
+        ge=MIN_DURATION_S,
+        le=MAX_DURATION_S,
+        description=f"target length in seconds ({MIN_DURATION_S:g}-{MAX_DURATION_S:g})",
+        json_schema_extra={"option": "duration"},
+    )
+    aspect: Aspect = Field(default="16:9", description="frame shape")
+    resolution: Resolution = Field(default="720p", description="360p/480p for quick drafts")
+    fps: int = Field(default=24, ge=12, le=60, description="frames per second")
+    language: str = Field(default="en", description="language of the monologue and subtitles")
+    voice: str = Field(default="joe", description="the narrator's voice")
+    persona: str | None = Field(
+        default=None,
+        max_length=400,
+        description='your own words for the protagonist\'s look, used verbatim, e.g. "a woman in a red raincoat"',
+    )
+    seed: int = Field(default=0, ge=0, description="the same request and seed make the same vlog")
+    feedback: bool = Field(
+        default=True,
+        description="critics check every result and roll back what fails",
+        json_schema_extra={"option": "no_feedback", "help": "turn critics and rollback off"},
+    )
+    max_rounds: int = Field(default=2, ge=0, le=5, description="rollback rounds per failing result")
     planner: Literal["agents", "single-pass"] = Field(
-        default="agents", description="agents: one agent per document; single-pass: one LLM call writes the whole plan"
+        default="agents",
+        description="agents: one agent per document; single-pass: one LLM call writes the whole plan",
+        json_schema_extra={"option": False},
     )
 
     @field_validator("theme")
@@ -259,3 +280,25 @@ class Rollback(Document):
     kept: bool | None = Field(
         default=None, description="whether the retake it asked for was kept as the better take (None: not judged)"
     )
+
+
+class ComposeReport(Document):
+    """Figures measured on what was written."""
+
+    mp4: Path
+    srt: Path
+    width: int
+    height: int
+    fps: int
+    frames: int
+    duration_s: float
+    video_duration_s: float
+    audio_duration_s: float
+    integrated_lufs: float
+    true_peak_dbfs: float
+    sample_peak_dbfs: float
+    ducking_db: float
+    """Median music gain between voice lines minus median gain while the voice speaks."""
+    caption_cues: int
+    render_s: float
+    frames_per_s: float

@@ -136,6 +136,21 @@ def write_monologue(
         earlier = [text for i, text in enumerate(texts) if text and i != index]
         before = texts[index - 1] if index > 0 and texts[index - 1] else FIRST_LINE
         notes = notes_block(notes_for_shot(feedback, shot.id))
+        moment = f"{beat} {shot.action}"
+
+        def parse(data: dict[str, Any], low: int = low, high: int = high, earlier: list[str] = earlier) -> str:
+            return parse_line(data, low, high, earlier)
+
+        def review(text: str, earlier: list[str] = earlier) -> str | None:
+            return review_line(text, earlier, examples)
+
+        def score(
+            text: str, target: int = target, moment: str = moment, texts: list[str] = texts, index: int = index
+        ) -> float:
+            return score_line(text, target, theme_keys, moment) + (
+                focus.relevance_bonus(request.theme, _with_line(texts, index, text)) if theme_focus else 0.0
+            )
+
         task = AgentTask(
             agent=AGENT,
             prompt=render(
@@ -148,12 +163,9 @@ def write_monologue(
             ),
             cue=f"Words: {target}\nLine:",
             schema=line_schema(low, high),
-            parse=lambda data, low=low, high=high, earlier=earlier: parse_line(data, low, high, earlier),
-            review=lambda text, earlier=earlier: review_line(text, earlier, examples),
-            score=lambda text, target=target, beat=beat, shot=shot, texts=texts, index=index: (
-                score_line(text, target, theme_keys, f"{beat} {shot.action}")
-                + (focus.relevance_bonus(request.theme, _with_line(texts, index, text)) if theme_focus else 0.0)
-            ),
+            parse=parse,
+            review=review,
+            score=score,
             max_tokens=int(high * 2.2) + 20,
             temperature=0.7,
             good_enough=focus.good_enough(1.4, theme_focus),

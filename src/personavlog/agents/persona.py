@@ -81,7 +81,7 @@ def _clothing_phrase(clothing: str) -> str:
 
 
 def _features(observations: Mapping[str, str]) -> list[str]:
-    found = []
+    found: list[str] = []
     for key in _FEATURE_KEYS:
         value = clean_text(str(observations.get(key, ""))).lower()
         if not value or value in {"no", "none", "false", "0", "unknown"}:

@@ -59,7 +59,7 @@ def plan_schema(shots: int) -> dict[str, Any]:
     def enum(values: Sequence[str]) -> dict[str, Any]:
         return {"type": "string", "enum": list(values)}
 
-    shot = {
+    shot: dict[str, Any] = {
         "type": "object",
         "properties": {
             "location": _text(3, 60),
@@ -77,7 +77,7 @@ def plan_schema(shots: int) -> dict[str, Any]:
     }
     shot["required"] = list(shot["properties"])
     shot["additionalProperties"] = False
-    music = {
+    music: dict[str, Any] = {
         "type": "object",
         "properties": {
             "genre": _text(3, 30),

@@ -24,6 +24,6 @@ def good_enough(default: float, theme_focus: bool) -> float:
 
 
 def relevance_bonus(theme: str, text: str) -> float:
-    from personavlog.evaluate.metrics.relevance import theme_relevance
+    from personavlog.measure.relevance import theme_relevance
 
     return RELEVANCE_WEIGHT * theme_relevance(theme, text)

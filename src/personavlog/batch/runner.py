@@ -8,10 +8,10 @@ from concurrent.futures import FIRST_COMPLETED, CancelledError, Executor, Future
 from pathlib import Path
 
 from personavlog.batch.jobs import Job
+from personavlog.batch.render_job import JobResult, count_attempts, finished_vlog, render_job
 from personavlog.batch.summary import Row, write_summary
-from personavlog.batch.worker import JobResult, count_attempts, finished_vlog, run_job
 from personavlog.distributed.errors import one_line
-from personavlog.project import RunDir
+from personavlog.rundir import RunDir
 
 OnRow = Callable[[Row, int, int], None]
 """Called as on_row(row, finished, total) when a job ends (done, skipped or failed)."""
@@ -69,7 +69,7 @@ def run_batch(
         while queue or running:
             while queue and len(running) < limit:
                 job = queue.pop()
-                running[executor.submit(run_job, job, out_dir, batch_id, config)] = job
+                running[executor.submit(render_job, job, out_dir, batch_id, config)] = job
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 job = running.pop(future)

@@ -2,6 +2,7 @@
 
 from personavlog.compose.audio_mix import MixSettings
 from personavlog.compose.ducking import DuckingSettings
-from personavlog.compose.render import ComposeReport, compose_vlog
+from personavlog.compose.render import compose_vlog
+from personavlog.schema import ComposeReport
 
 __all__ = ["ComposeReport", "DuckingSettings", "MixSettings", "compose_vlog"]

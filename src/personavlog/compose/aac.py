@@ -15,7 +15,7 @@ import numpy as np
 AAC_FRAME = 1024
 
 
-def _encoder(rate: int, bit_rate: int) -> av.CodecContext:
+def _encoder(rate: int, bit_rate: int) -> av.AudioCodecContext:
     codec = av.CodecContext.create("aac", "w")
     codec.sample_rate = rate
     codec.layout = "stereo"

@@ -1,8 +1,9 @@
-"""A contact sheet of a run: every shot's keyframe in a grid, labelled with what the storyboard asked for.
+"""A contact sheet: every shot's keyframe in a grid, labelled with what the storyboard asked for.
 
-Each cell is the shot's keyframe.png (or, when a shot has none, the middle frame of its clip) above a
-label strip: the shot number and location kind, then time of day, weather, camera and framing, then
-the storyboard's own words for the place. A title bar carries the story title and the theme.
+Each cell is the shot's keyframe (or, when it has none, the middle frame of its clip) above a label strip:
+the shot number and location kind, then time of day, weather, camera and framing, then the storyboard's own
+words for the place. A title bar carries the story title and the theme. The caller says what to draw
+(`ContactSheet`: shots and the paths of their pictures); nothing here reads a run directory.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from pathlib import Path
 import av
 import numpy as np
 from PIL import Image, ImageDraw
+from pydantic import BaseModel, ConfigDict, Field
 
 from personavlog.compose.captions import Font, load_font
 from personavlog.errors import InputError
 from personavlog.fsutil import atomic_path
-from personavlog.project import PlannedShot, RunDir
+from personavlog.schema import Shot
 
 CELL_WIDTH = 400
 MAX_COLUMNS = 4
@@ -28,6 +30,30 @@ BACKGROUND = (24, 24, 28)
 TEXT = (236, 236, 240)
 DIM_TEXT = (170, 170, 182)
 MISSING = (60, 60, 66)
+
+
+class SheetShot(BaseModel):
+    """One cell: the storyboard's shot and where its pictures may be (either file may be absent)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    shot: Shot
+    keyframe: Path
+    clip: Path
+
+
+class ContactSheet(BaseModel):
+    """Everything a sheet shows."""
+
+    model_config = ConfigDict(frozen=True)
+
+    origin: str = Field(description="what the sheet is of, named in errors (e.g. the run directory)")
+    title: str
+    theme: str
+    style: str
+    frame_width: int = Field(gt=0)
+    frame_height: int = Field(gt=0)
+    shots: list[SheetShot] = Field(min_length=1)
 
 
 def middle_frame(clip: Path) -> np.ndarray | None:
@@ -51,16 +77,14 @@ def middle_frame(clip: Path) -> np.ndarray | None:
         return None
 
 
-def shot_picture(run: RunDir, shot_id: int) -> tuple[Image.Image | None, str]:
+def shot_picture(keyframe: Path, clip: Path) -> tuple[Image.Image | None, str]:
     """The picture that stands for a shot, and where it came from ("keyframe", "clip" or "missing")."""
-    keyframe = run.keyframe(shot_id)
     if keyframe.is_file():
         try:
             with Image.open(keyframe) as image:
                 return image.convert("RGB"), "keyframe"
         except OSError:
             pass
-    clip = run.clip(shot_id)
     if clip.is_file():
         frame = middle_frame(clip)
         if frame is not None:
@@ -72,7 +96,7 @@ def _words(value: str) -> str:
     return value.replace("_", " ")
 
 
-def shot_labels(shot: PlannedShot) -> tuple[str, str, str]:
+def shot_labels(shot: Shot) -> tuple[str, str, str]:
     """Three lines: number and location kind; time, weather, camera and framing; the location in words."""
     first = f"#{shot.id:02d}  {_words(shot.location_kind.value)}"
     second = " · ".join(
@@ -99,20 +123,14 @@ def _thumbnail(picture: Image.Image | None, width: int, height: int) -> Image.Im
     return cell
 
 
-def render_contact_sheet(run_dir: Path) -> Image.Image:
-    """The sheet of a run directory as an RGB image. Raises InputError when `run_dir` is not a run."""
-    run = RunDir(Path(run_dir))
-    if not run.root.is_dir():
-        raise InputError(f"{run.root} is not a directory")
-    manifest = run.load()
-    if manifest.storyboard is None or not manifest.storyboard.shots:
-        raise InputError(f"{run.root} has no storyboard yet (run `personavlog plan` or `make` first)")
-    shots = manifest.storyboard.shots
-    pictures = [shot_picture(run, shot.id) for shot in shots]
+def render_contact_sheet(contents: ContactSheet) -> Image.Image:
+    """The sheet as an RGB image. Raises InputError when no shot has a readable picture."""
+    shots = [cell.shot for cell in contents.shots]
+    pictures = [shot_picture(cell.keyframe, cell.clip) for cell in contents.shots]
     if all(source == "missing" for _, source in pictures):
-        raise InputError(f"{run.root} has no rendered shots yet (no keyframes or clips under shots/)")
+        raise InputError(f"{contents.origin} has no rendered shots yet (no keyframes or clips under shots/)")
 
-    width, height = manifest.request.frame_size()
+    width, height = contents.frame_width, contents.frame_height
     cell_h = round(CELL_WIDTH * height / width)
     columns = min(MAX_COLUMNS, max(1, math.ceil(math.sqrt(len(shots)))))
     rows = math.ceil(len(shots) / columns)
@@ -122,8 +140,7 @@ def render_contact_sheet(run_dir: Path) -> Image.Image:
     draw = ImageDraw.Draw(sheet)
     title_font, label_font, small_font = load_font(None, 22), load_font(None, 17), load_font(None, 14)
 
-    title = manifest.story.title if manifest.story is not None else "untitled"
-    heading = f"{title} — {manifest.request.theme} · style: {manifest.request.style}"
+    heading = f"{contents.title} — {contents.theme} · style: {contents.style}"
     draw.text((GAP, TITLE_HEIGHT // 2), _fit_text(draw, heading, title_font, sheet_w - 2 * GAP), TEXT, title_font, "lm")
 
     for index, (shot, (picture, source)) in enumerate(zip(shots, pictures, strict=True)):
@@ -141,10 +158,10 @@ def render_contact_sheet(run_dir: Path) -> Image.Image:
     return sheet
 
 
-def write_contact_sheet(run_dir: Path, out: Path | None = None) -> Path:
-    """Write the sheet as a PNG (default: RUN_DIR/contact_sheet.png), atomically; returns its path."""
-    target = Path(out) if out is not None else Path(run_dir) / "contact_sheet.png"
-    sheet = render_contact_sheet(Path(run_dir))
+def write_contact_sheet(contents: ContactSheet, out: Path) -> Path:
+    """Write the sheet as a PNG at `out`, atomically; returns `out`."""
+    target = Path(out)
+    sheet = render_contact_sheet(contents)
     if not target.parent.is_dir():
         raise InputError(f"cannot write {target}: {target.parent} is not a directory")
     with atomic_path(target) as tmp:

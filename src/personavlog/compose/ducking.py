@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -84,7 +85,8 @@ def duck_envelope(voice: np.ndarray, rate: int, settings: DuckingSettings | None
     speech = voice_activity(voice, rate, settings)
     ahead = round(settings.lookahead_s / settings.hop_s)
     padded = np.concatenate([speech, np.zeros(ahead, dtype=bool)])
-    ducked = sliding_window_view(padded, ahead + 1).any(axis=1)
+    # numpy's stubs type a reduction as scalar-or-array; along an axis of a 2-D view it is an array.
+    ducked = cast(np.ndarray, sliding_window_view(padded, ahead + 1).any(axis=1))
     down = settings.depth_db * settings.hop_s / settings.attack_s
     up = settings.depth_db * settings.hop_s / settings.release_s
     gain = np.empty(speech.size)

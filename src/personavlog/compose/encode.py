@@ -9,7 +9,7 @@ from types import TracebackType
 
 import av
 import numpy as np
-from av.video.reformatter import VideoReformatter
+from av.video.reformatter import Colorspace, VideoReformatter
 
 from personavlog.fsutil import atomic_path
 
@@ -78,7 +78,9 @@ class VlogMuxer:
 
     def write(self, frame_rgb: np.ndarray) -> None:
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame_rgb), format="rgb24")
-        frame = self._reformatter.reformat(frame, format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG")
+        frame = self._reformatter.reformat(
+            frame, format="yuv420p", dst_colorspace=Colorspace.ITU709, dst_color_range="MPEG"
+        )
         frame.pts = self.frames_written
         for packet in self._video.encode(frame):
             self._container.mux(packet)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from contextlib import closing
 from pathlib import Path
 
 import av
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 
 from personavlog.compose.audio_mix import MixSettings, mix_audio
 from personavlog.compose.captions import CaptionRenderer, CaptionTrack
@@ -21,34 +20,10 @@ from personavlog.compose.prefetch import prefetch
 from personavlog.compose.srt import write_srt
 from personavlog.compose.video import iter_timeline_frames, total_frames
 from personavlog.errors import StageError
-from personavlog.schema import Timeline
+from personavlog.schema import ComposeReport, Timeline
 
 Progress = Callable[[int, int], None]
 """Called as on_progress(frames_done, frames_total) while the video encodes."""
-
-
-class ComposeReport(BaseModel):
-    """Figures measured on what was written."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    mp4: Path
-    srt: Path
-    width: int
-    height: int
-    fps: int
-    frames: int
-    duration_s: float
-    video_duration_s: float
-    audio_duration_s: float
-    integrated_lufs: float
-    true_peak_dbfs: float
-    sample_peak_dbfs: float
-    ducking_db: float
-    """Median music gain between voice lines minus median gain while the voice speaks."""
-    caption_cues: int
-    render_s: float
-    frames_per_s: float
 
 
 def _check_inputs(timeline: Timeline, clips: dict[int, Path], voices: dict[int, Path], music: Path) -> None:
@@ -76,7 +51,9 @@ def _stream_durations(path: Path) -> tuple[float, float, float]:
     return total, durations.get("video", 0.0), durations.get("audio", 0.0)
 
 
-def _captioned_frames(timeline: Timeline, clips: dict[int, Path], captions: CaptionTrack) -> Iterator[np.ndarray]:
+def _captioned_frames(
+    timeline: Timeline, clips: dict[int, Path], captions: CaptionTrack
+) -> Generator[np.ndarray, None, None]:
     frames = iter_timeline_frames(timeline, clips)
     try:
         for index, frame in enumerate(frames):

@@ -1,19 +1,9 @@
-"""Cuts between shots: which transition each cut gets (from the shots' moods) and how its frames look.
+"""Cuts between shots: how each transition's frames look.
 
 Every transition overlaps the outgoing clip's tail with the first frames of the incoming shot for the
 timeline's crossfade_s, exactly like a crossfade, so durations, voice lines and captions never move.
-
-Mood of the incoming shot -> transition:
-
-| incoming mood                  | transition   | why                                                  |
-|--------------------------------|--------------|------------------------------------------------------|
-| calm, nostalgic                | crossfade    | a soft, continuous change                            |
-| melancholic, tense             | dip to black | a beat of darkness: loss, suspense                   |
-| romantic, hopeful              | dip to white | a bright, dreamy bloom                               |
-| joyful, energetic, playful     | whip pan     | fast, directional energy                             |
-
-A whip follows the outgoing shot's pan (pan_left -> whip_left, pan_right -> whip_right); otherwise cuts
-alternate left and right so consecutive whips do not all fly the same way.
+Which transition each cut gets (from the shots' moods) is decided when the timeline is planned: see
+`personavlog.timing`.
 """
 
 from __future__ import annotations
@@ -23,7 +13,7 @@ import math
 import cv2
 import numpy as np
 
-from personavlog.schema import CameraMove, Mood, Shot, Transition
+from personavlog.schema import Transition
 
 DIP_COLOURS: dict[Transition, tuple[int, int, int]] = {
     Transition.DIP_TO_BLACK: (0, 0, 0),
@@ -33,30 +23,6 @@ WHIP_BLUR_FRACTION = 0.25
 """Length of the motion-blur streak at the middle of a whip, as a fraction of the frame width."""
 WHIP_TRAVEL_FRACTION = 0.5
 """How far each image slides during its half of a whip, as a fraction of the frame width."""
-
-_BY_MOOD: dict[Mood, Transition] = {
-    Mood.CALM: Transition.CROSSFADE,
-    Mood.NOSTALGIC: Transition.CROSSFADE,
-    Mood.MELANCHOLIC: Transition.DIP_TO_BLACK,
-    Mood.TENSE: Transition.DIP_TO_BLACK,
-    Mood.ROMANTIC: Transition.DIP_TO_WHITE,
-    Mood.HOPEFUL: Transition.DIP_TO_WHITE,
-    Mood.JOYFUL: Transition.WHIP_RIGHT,
-    Mood.ENERGETIC: Transition.WHIP_RIGHT,
-    Mood.PLAYFUL: Transition.WHIP_RIGHT,
-}
-
-
-def choose_transition(outgoing: Shot, incoming: Shot, cut_index: int) -> Transition:
-    """The transition for the cut from `outgoing` to `incoming`; `cut_index` counts cuts from 0."""
-    kind = _BY_MOOD[incoming.mood]
-    if kind not in (Transition.WHIP_LEFT, Transition.WHIP_RIGHT):
-        return kind
-    if outgoing.camera == CameraMove.PAN_LEFT:
-        return Transition.WHIP_LEFT
-    if outgoing.camera == CameraMove.PAN_RIGHT:
-        return Transition.WHIP_RIGHT
-    return Transition.WHIP_RIGHT if cut_index % 2 == 0 else Transition.WHIP_LEFT
 
 
 def ease(position: float) -> float:

@@ -9,7 +9,7 @@ depend on the length of the video.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from itertools import pairwise
 from pathlib import Path
 
@@ -72,7 +72,7 @@ class ClipReader:
         self._frames.close()
 
 
-def iter_timeline_frames(timeline: Timeline, clips: dict[int, Path]) -> Iterator[np.ndarray]:
+def iter_timeline_frames(timeline: Timeline, clips: dict[int, Path]) -> Generator[np.ndarray, None, None]:
     """Yield every output frame (H, W, 3 uint8) in order."""
     crossfade = max(0, round(timeline.crossfade_s * timeline.fps))
     previous: ClipReader | None = None

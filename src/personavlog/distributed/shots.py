@@ -67,20 +67,19 @@ class LocalShotRenderer:
 
 
 class ShotActor:
-    """Holds one visual engine, built on first use, and renders shots with it."""
+    """Holds one visual engine, built on first use from the `[visual]` settings it was given, and renders shots."""
 
-    def __init__(self, settings: dict[str, Any]):
-        self._settings = settings
+    def __init__(self, visual: dict[str, Any]):
+        self._visual = visual
         self._engine: Any = None
         self.loads = 0
         self.renders = 0
 
     def render(self, spec: dict[str, Any], cutout_png: bytes) -> tuple[bytes, bytes]:
-        from personavlog.config import Settings
-        from personavlog.engines import registry
+        from personavlog.backends import VisualSettings, create_visual_engine
 
         if self._engine is None:
-            self._engine = registry.from_settings("visual", Settings.model_validate(self._settings))
+            self._engine = create_visual_engine(VisualSettings.model_validate(self._visual))
             self.loads += 1
         with tempfile.TemporaryDirectory(prefix="personavlog-shot-") as folder:
             root = Path(folder)
@@ -124,7 +123,7 @@ def _pool(settings: Any, renew: bool = False) -> list[Any]:
     distributed = settings.distributed
     count = distributed.shot_actors or _actor_count(ray, distributed.shot_gpus)
     actor_class = ray.remote(ShotActor)
-    payload = settings.model_dump(mode="json")
+    payload = settings.visual.model_dump(mode="json")
     _POOLS[key] = [
         actor_class.options(
             name=name,

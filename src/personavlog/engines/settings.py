@@ -1,30 +1,24 @@
-"""Typed settings of the engine backends: `[visual]`, `[speech]` and `[music]` in the TOML config.
+"""The options models of the built-in engine backends that take options (see engines/backends.py).
 
-A bare name (`visual = "animatic"`, `speech = "openai"`, `music = "musicgen"`) still works: it picks the backend
-with its default options, so switching backend is a configuration change only.
+`[visual.diffusers.keyframe]` and `[visual.diffusers.motion]` are the diffusers keyframe and motion backends'
+options, `[speech]` with `backend = "openai"` the HTTP speech backend's, `[music]` with `backend = "musicgen"`
+MusicGen's. The embedded backends (animatic, piper, midi) take none.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field
+
+from personavlog.backends.record import BackendOptions, SectionOptions
 
 Dtype = Literal["auto", "bfloat16", "float16", "float32"]
 Offload = Literal["none", "model", "sequential"]
 CacheKind = Literal["none", "first_block"]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-def _name_to_section(value: Any, field: str) -> Any:
-    """`visual = "diffusers"` in a config means `[visual] keyframe = motion = "diffusers"`, and so on."""
-    return {field: value} if isinstance(value, str) else value
-
-
-class TorchRuntime(_Section):
+class TorchRuntime(BackendOptions):
     """Where and how a torch model runs; shared by every diffusers/transformers backend."""
 
     device: str = Field(default="auto", description="auto: cuda when available, else cpu; or cuda, cuda:1, cpu, mps")
@@ -97,52 +91,28 @@ class MotionDiffusers(DiffusersModel):
     max_segments: int = Field(default=4, ge=1, le=32, description="cap on generations per shot with fit=continue")
 
 
-class DiffusersVisual(_Section):
-    keyframe: KeyframeDiffusers = Field(default_factory=KeyframeDiffusers)
-    motion: MotionDiffusers = Field(default_factory=MotionDiffusers)
+class OpenAISpeechSettings(SectionOptions):
+    """`[speech] backend = "openai"`: any OpenAI-compatible `/v1/audio/speech` server."""
 
-
-class VisualSettings(_Section):
-    keyframe: str = Field(default="animatic", description="keyframe backend: animatic or diffusers")
-    motion: str = Field(default="animatic", description="motion backend: animatic or diffusers")
-    diffusers: DiffusersVisual = Field(default_factory=DiffusersVisual)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_name(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return {"keyframe": value, "motion": value}
-        return value
-
-
-class SpeechSettings(_Section):
-    backend: str = Field(default="piper", description="piper (embedded) or openai (OpenAI-compatible HTTP)")
-    base_url: str = Field(default="http://127.0.0.1:8880/v1", description="openai: the API root, ending in /v1")
-    model: str = Field(default="tts-1", description="openai: the speech model name the server expects")
-    voice: str | None = Field(default=None, description="openai: voice name (default: alloy); piper: joe")
+    backend: str = "openai"
+    base_url: str = Field(default="http://127.0.0.1:8880/v1", description="the API root, ending in /v1")
+    model: str = Field(default="tts-1", description="the speech model name the server expects")
+    voice: str | None = Field(default=None, description="voice name (default: alloy)")
     response_format: Literal["wav"] = "wav"
     speed: float = Field(default=1.0, gt=0.25, le=4.0)
     api_key_env: str | None = Field(default=None, description="environment variable holding the API key")
     timeout_s: float = Field(default=120.0, gt=0)
     max_retries: int = Field(default=3, ge=0, le=10)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _from_name(cls, value: Any) -> Any:
-        return _name_to_section(value, "backend")
 
+class MusicgenSettings(TorchRuntime, SectionOptions):
+    """`[music] backend = "musicgen"`: transformers MusicGen on local weights."""
 
-class MusicSettings(TorchRuntime):
-    backend: str = Field(default="midi", description="midi (embedded) or musicgen (transformers)")
-    model: str | None = Field(default=None, description="musicgen: local folder or a hub id in the local cache")
+    backend: str = "musicgen"
+    model: str | None = Field(default=None, description="local folder or a hub id in the local cache")
     guidance: float = Field(default=3.0, ge=0.0, le=20.0)
     chunk_s: float = Field(default=20.0, gt=1.0, le=30.0, description="seconds generated per call (MusicGen <= 30)")
     crossfade_s: float = Field(default=2.0, ge=0.0, le=10.0)
     temperature: float = Field(default=1.0, gt=0.0, le=3.0)
     top_k: int = Field(default=250, ge=1)
     local_files_only: bool = True
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_name(cls, value: Any) -> Any:
-        return _name_to_section(value, "backend")

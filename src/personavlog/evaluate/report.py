@@ -72,7 +72,7 @@ def _present(results: list[CaseResult], metrics: list[MetricSpec]) -> list[Metri
 
 def _normaliser(results: list[CaseResult], metric: MetricSpec) -> Any:
     """Maps a value to 0..1 (1 = best) by the range of that metric over all cases of all systems."""
-    values = [r.metrics[metric.name] for r in results if r.metrics.get(metric.name) is not None]
+    values = [value for r in results if (value := r.metrics.get(metric.name)) is not None]
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
 
     def scale(value: float | None) -> float | None:
@@ -192,15 +192,13 @@ def feedback_summary(results: list[CaseResult], systems: list[SystemSpec]) -> di
         paired["runtime_ratio"] = summarise(ratio).model_dump()
         for metric in ("relevance_script", "relevance_monologue", "failed_checks"):
             diffs = [
-                (full[c].metrics.get(metric), off[c].metrics.get(metric))
+                (a, b)
                 for c in both
-                if full[c].metrics.get(metric) is not None and off[c].metrics.get(metric) is not None
+                if (a := full[c].metrics.get(metric)) is not None and (b := off[c].metrics.get(metric)) is not None
             ]
-            paired[f"{metric}_difference"] = summarise([a - b for a, b in diffs]).model_dump()  # type: ignore[operator]
+            paired[f"{metric}_difference"] = summarise([a - b for a, b in diffs]).model_dump()
             paired[f"{metric}_full_better"] = sum(
-                1
-                for a, b in diffs
-                if (a < b if metric == "failed_checks" else a > b)  # type: ignore[operator]
+                1 for a, b in diffs if (a < b if metric == "failed_checks" else a > b)
             )
             paired[f"{metric}_ties"] = sum(1 for a, b in diffs if a == b)
         summary["full_vs_no_feedback"] = paired
@@ -247,14 +245,14 @@ def _feedback_html(summary: dict[str, Any]) -> str:
     parts.append("<table>" + "".join(rows) + "</table>")
     for name, s in summary["systems"].items():
         if s["score_change_by_critic"]:
-            cells = "".join(
+            change_rows = "".join(
                 f"<tr><td>{critic}</td><td>{v['n']}</td><td>{_cell(Summary(**v))}</td></tr>"
                 for critic, v in s["score_change_by_critic"].items()
             )
             parts.append(
                 f"<h3>Score change per rollback, {html.escape(name)}</h3>"
                 "<table><tr><th>check</th><th>rollbacks</th><th>change (that check's score units)</th></tr>"
-                f"{cells}</table>"
+                f"{change_rows}</table>"
             )
     paired = summary.get("full_vs_no_feedback")
     if paired:
@@ -450,8 +448,8 @@ def _markdown(
     lines.append("| mean rank (1 = best) | " + " | ".join(_fmt(ranks[n], 2) for n in order) + " |")
     for metric in metrics:
         arrow = "↑" if metric.direction == "higher" else "↓"
-        cells = " | ".join(f"{_cell(table[n][metric.name])} ({table[n][metric.name].n})" for n in order)
-        lines.append(f"| {metric.label} {arrow} | {cells} |")
+        summaries = " | ".join(f"{_cell(table[n][metric.name])} ({table[n][metric.name].n})" for n in order)
+        lines.append(f"| {metric.label} {arrow} | {summaries} |")
     systems = feedback.get("systems", {})
     if systems:
         names = list(systems)
@@ -500,10 +498,11 @@ def _markdown(
             f"- added time: {_cell(Summary(**paired['added_time_s']))} s per vlog; runtime ratio "
             f"{_cell(Summary(**paired['runtime_ratio']))}"
         )
-        for metric in ("relevance_script", "relevance_monologue", "failed_checks"):
+        for paired_metric in ("relevance_script", "relevance_monologue", "failed_checks"):
+            difference = _cell(Summary(**paired[f"{paired_metric}_difference"]))
             lines.append(
-                f"- {metric} difference (full − no-feedback): {_cell(Summary(**paired[f'{metric}_difference']))}; "
-                f"full better on {paired[f'{metric}_full_better']}, ties {paired[f'{metric}_ties']}"
+                f"- {paired_metric} difference (full − no-feedback): {difference}; "
+                f"full better on {paired[f'{paired_metric}_full_better']}, ties {paired[f'{paired_metric}_ties']}"
             )
     return "\n".join(lines) + "\n"
 

@@ -1,8 +1,9 @@
 """Scoring one finished vlog: every ThemeVlogEval metric, from the MP4 (and SRT) any system writes, plus what a
 PersonaVlog project adds (the plan, the music and its brief, the critics' audit, the feedback trace).
 
-Metric definitions live in the modules of `evaluate.metrics`; `METRICS` lists each one's name, direction and
-family for the report. A metric that does not apply to a system (e.g. music–mood match without a brief) is None.
+Metric definitions live in `personavlog.measure` (plus `evaluate.audit` and `evaluate.judge`); `METRICS` lists
+each one's name, direction and family for the report. A metric that does not apply to a system (e.g. music–mood
+match without a brief) is None.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from personavlog.errors import PersonaVlogError
 from personavlog.evaluate.suites import Case
 from personavlog.evaluate.systems import Generated, SystemSpec
 from personavlog.evaluate.video import Span, decode, detect_shots
-from personavlog.project import Manifest, RunDir
+from personavlog.manifest import Manifest
+from personavlog.rundir import RunDir
 
 FRAMES_PER_SHOT_FOR_BACKGROUND = 8
 THUMB_SIDE = 128
@@ -99,7 +101,7 @@ def feedback_trace(manifest: Manifest) -> dict[str, Any]:
     A rollback's change is the score of the same target in the round the rollback started, minus the score that
     failed (same units as that critique; positive = better).
     """
-    from personavlog.evaluate.metrics.audit import critic_of
+    from personavlog.evaluate.audit import critic_of
 
     first_round: dict[str, list[int]] = {}
     for critique in manifest.critiques:
@@ -133,16 +135,16 @@ def feedback_trace(manifest: Manifest) -> dict[str, Any]:
 
 
 def score_output(case: Case, system: SystemSpec, generated: Generated, settings: Settings) -> Scored:
-    from personavlog.evaluate.metrics.aesthetic import aesthetic
-    from personavlog.evaluate.metrics.background import background_consistency
-    from personavlog.evaluate.metrics.brisque_quality import brisque
-    from personavlog.evaluate.metrics.duration import duration_error, runtime_per_output_s, video_duration_s
-    from personavlog.evaluate.metrics.identity import identity_distance
-    from personavlog.evaluate.metrics.image_quality import niqe
-    from personavlog.evaluate.metrics.motion import analyse_frames
-    from personavlog.evaluate.metrics.relevance import theme_relevance_many
-    from personavlog.evaluate.metrics.speech import transcribe, word_error_rate, word_recall
-    from personavlog.evaluate.metrics.sync import caption_sync, read_srt
+    from personavlog.measure.aesthetic import aesthetic
+    from personavlog.measure.background import background_consistency
+    from personavlog.measure.brisque_quality import brisque
+    from personavlog.measure.duration import duration_error, runtime_per_output_s, video_duration_s
+    from personavlog.measure.identity import identity_distance
+    from personavlog.measure.image_quality import niqe
+    from personavlog.measure.motion import analyse_frames
+    from personavlog.measure.relevance import theme_relevance_many
+    from personavlog.measure.speech import transcribe, word_error_rate, word_recall
+    from personavlog.measure.sync import caption_sync, read_srt
 
     video = decode(generated.video)
     output_s = video_duration_s(generated.video) or video.duration_s
@@ -203,7 +205,7 @@ def score_output(case: Case, system: SystemSpec, generated: Generated, settings:
             case.theme, [story, monologue]
         )
         metrics["music_mood_match"] = _music_match(generated.run_dir, manifest)
-        from personavlog.evaluate.metrics.audit import audit_run
+        from personavlog.evaluate.audit import audit_run
 
         report = audit_run(generated.run_dir)
         audit = report.model_dump()
@@ -220,7 +222,7 @@ def score_output(case: Case, system: SystemSpec, generated: Generated, settings:
 
 
 def _music_match(run_dir: Path, manifest: Manifest) -> float | None:
-    from personavlog.evaluate.metrics.music_mood import music_mood_match
+    from personavlog.measure.music_mood import music_mood_match
     from personavlog.media import read_wav
 
     music = RunDir(run_dir).music
@@ -247,10 +249,10 @@ def plan_text(manifest: Manifest) -> str:
 def _judge(
     case: Case, manifest: Manifest | None, spoken: str, settings: Settings, keyframes: list[Path]
 ) -> dict[str, float | None]:
-    from personavlog.evaluate.metrics.judge import CRITERIA, judge_available, judge_plan
+    from personavlog.evaluate.judge import CRITERIA, judge_available, judge_plan
 
     keys = [f"judge_{name}" for name in CRITERIA]
-    model = getattr(settings, "judge", None) or settings.llm
+    model = settings.judge or settings.llm
     if not judge_available(model):
         return dict.fromkeys(keys)
     plan = plan_text(manifest) if manifest is not None else f"Voice-over: {spoken}"

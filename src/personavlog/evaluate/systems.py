@@ -64,7 +64,7 @@ class Generated(BaseModel):
 
 def parse_system(name: str) -> SystemSpec:
     if name in BUILTIN:
-        return SystemSpec(name=name, kind=name)  # type: ignore[arg-type]
+        return SystemSpec(name=name, kind=name)
     if name.startswith("cmd:") and name[4:].strip():
         template = name[4:].strip()
         if "{out}" not in template:

@@ -46,7 +46,7 @@ def decode(path: Path) -> DecodedVideo:
         stream = container.streams.video[0]
         fps = float(stream.average_rate or 24)
         for frame in container.decode(video=0):
-            rgb = frame.to_ndarray(format="rgb24")
+            rgb: np.ndarray = frame.to_ndarray(format="rgb24")
             short = min(rgb.shape[:2])
             if short > MAX_SHORT_SIDE:
                 scale = MAX_SHORT_SIDE / short

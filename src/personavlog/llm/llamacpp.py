@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from personavlog.config import LLMSettings
 from personavlog.errors import PersonaVlogError, StageError
+from personavlog.llm.backends import LLMSettings
 from personavlog.llm.base import LLMOutputError, LLMResult, LLMUsage, parse_json_object
 from personavlog.llm.sampling import ConstrainedSampler, PromptCache, SamplingParams
 

@@ -13,8 +13,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from personavlog.config import LLMSettings
 from personavlog.errors import PersonaVlogError, StageError
+from personavlog.llm.backends import LLMSettings
 from personavlog.llm.base import LLMOutputError, LLMResult, LLMUsage, parse_json_object
 
 # Structured-output modes, strictest first; a server that rejects one (HTTP 400/422) is asked with the next.

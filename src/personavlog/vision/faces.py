@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import cv2
+import cv2.data
 import numpy as np
 
 from personavlog.schema import FaceBox

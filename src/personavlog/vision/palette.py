@@ -16,6 +16,11 @@ def to_hex(rgb: RGB) -> str:
     return "#{:02x}{:02x}{:02x}".format(*(int(c) for c in rgb))
 
 
+def _rounded_rgb(centre: np.ndarray) -> RGB:
+    red, green, blue = (int(c + 0.5) for c in np.clip(centre, 0, 255))
+    return red, green, blue
+
+
 def dominant_colours(pixels: np.ndarray, k: int = 5) -> list[tuple[RGB, float]]:
     """k-means (deterministic) over N x 3 uint8 pixels: [(colour, share)], most dominant first."""
     pixels = np.asarray(pixels, dtype=np.uint8).reshape(-1, 3)
@@ -26,14 +31,12 @@ def dominant_colours(pixels: np.ndarray, k: int = 5) -> list[tuple[RGB, float]]:
     k = max(1, min(k, len(np.unique(pixels, axis=0))))
     cv2.setRNGSeed(0)
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 30, 0.5)
-    _, labels, centres = cv2.kmeans(pixels.astype(np.float32), k, None, criteria, 3, cv2.KMEANS_PP_CENTERS)
+    # The stubs demand a bestLabels array; OpenCV takes None and allocates it.
+    _, labels, centres = cv2.kmeans(pixels.astype(np.float32), k, None, criteria, 3, cv2.KMEANS_PP_CENTERS)  # type: ignore[call-overload]
     counts = np.bincount(labels.ravel(), minlength=k).astype(np.float64)
     order = np.argsort(-counts, kind="stable")
     total = counts.sum()
-    return [
-        (tuple(int(c + 0.5) for c in np.clip(centres[i], 0, 255)), float(counts[i] / total))  # type: ignore[misc]
-        for i in order
-    ]
+    return [(_rounded_rgb(centres[i]), float(counts[i] / total)) for i in order]
 
 
 def main_colour(pixels: np.ndarray) -> RGB | None:

@@ -103,7 +103,8 @@ def _trim_beside_head(bgr: np.ndarray, binary: np.ndarray, face: FaceBox) -> np.
     cv2.setRNGSeed(0)
     background_model = np.zeros((1, 65), np.float64)
     foreground_model = np.zeros((1, 65), np.float64)
-    cv2.grabCut(
+    # The stubs demand a rect even in mask mode, where OpenCV takes None (and ignores any rect).
+    cv2.grabCut(  # type: ignore[call-overload]
         np.ascontiguousarray(bgr[:bottom]), labels, None, background_model, foreground_model, 4, cv2.GC_INIT_WITH_MASK
     )
     head = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
@@ -155,8 +156,8 @@ def person_mask(image_rgb: np.ndarray, face: FaceBox | None) -> np.ndarray:
     cv2.setRNGSeed(0)
     background_model = np.zeros((1, 65), np.float64)
     foreground_model = np.zeros((1, 65), np.float64)
-    cv2.grabCut(bgr, labels, None, background_model, foreground_model, _ITERATIONS, cv2.GC_INIT_WITH_MASK)
-    binary = np.where((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD), 255, 0).astype(np.uint8)
+    cv2.grabCut(bgr, labels, None, background_model, foreground_model, _ITERATIONS, cv2.GC_INIT_WITH_MASK)  # type: ignore[call-overload]
+    binary: np.ndarray = np.where((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD), 255, 0).astype(np.uint8)
     side = max(3, round(0.012 * max(small_w, small_h)) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
     binary = cv2.morphologyEx(binary, cv2.MORPH_OPEN, kernel)

@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from personavlog.errors import dotted, error_parts
 from personavlog.web.routes import router
 from personavlog.web.security import TOKEN_COOKIE, Refusal, host_header_allowed, token_matches
 from personavlog.web.server_state import ServerConfig, ServerState
@@ -84,6 +85,11 @@ class BodyLimit:
                 await _error(413, "the request is too large")(scope, receive, send)
 
 
+def _form_field(loc: tuple[str | int, ...]) -> str:
+    """A request error's location without its part of the request ("body", "query"): the field the client sent."""
+    return dotted(loc[1:]) or "request"
+
+
 def _authorised(request: Request, config: ServerConfig) -> Refusal | None:
     if config.token is None:
         if not host_header_allowed(request.headers.get("host")):
@@ -135,12 +141,9 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or "request", "message": e.get("msg", "")}
-            for e in exc.errors()
-        ]
-        first = errors[0] if errors else {"field": "request", "message": "invalid request"}
-        return _error(422, f"{first['field']}: {first['message']}", errors=errors)
+        parts = [error_parts(e, _form_field) for e in exc.errors()] or [("request", "invalid request")]
+        errors = [{"field": field, "message": message} for field, message in parts]
+        return _error(422, "{}: {}".format(*parts[0]), errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

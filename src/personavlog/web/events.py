@@ -113,7 +113,7 @@ async def stream_events(path: Path, offset: int, status: Callable[[], dict[str, 
     while True:
         events, offset = await asyncio.to_thread(read_events, path, offset)
         for position, event in events:
-            yield _sse(event.model_dump_json(exclude_none=True), position)
+            yield _sse(event.json_line(), position)
         if events:
             idle = 0.0
             continue
@@ -122,7 +122,7 @@ async def stream_events(path: Path, offset: int, status: Callable[[], dict[str, 
             # The render may have written its last lines just before finishing: read once more, then close.
             events, offset = await asyncio.to_thread(read_events, path, offset)
             for position, event in events:
-                yield _sse(event.model_dump_json(exclude_none=True), position)
+                yield _sse(event.json_line(), position)
             yield _sse(json.dumps(job or {"status": "deleted"}), offset, event="status")
             return
         await asyncio.sleep(POLL_S)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from personavlog.project import RunDir
+from personavlog.rundir import RunDir
 from personavlog.schema import VlogRequest
 
 DATABASE = "jobs.sqlite3"

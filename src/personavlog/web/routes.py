@@ -9,10 +9,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Header, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
+from personavlog.errors import InputError
 from personavlog.fsutil import atomic_path, atomic_write_text
-from personavlog.schema import Aspect, Resolution, VlogRequest
+from personavlog.request_fields import build_request, options_model, request_option
 from personavlog.web.events import stream_events
 from personavlog.web.jobfiles import JobFiles, JobSpec
 from personavlog.web.security import Refusal, check_saved_image, confined, sniff_image
@@ -23,6 +24,18 @@ from personavlog.web.views import JobDetail, JobView, job_view
 router = APIRouter(prefix="/api")
 PROJECT_ZIP = "project.zip"
 _MEDIA_TYPES = {".srt": "text/plain; charset=utf-8", ".json": "application/json", ".wav": "audio/wav"}
+
+
+SubmitForm = options_model(
+    "SubmitForm",
+    "The fields of `POST /api/jobs` besides the photo: the options of `personavlog make`.",
+    exclude={"reference"},
+    unknown="ignore",
+    allow_no_face=(
+        bool | None,
+        Field(default=None, description="use the whole picture when no face is found (default: the server's)"),
+    ),
+)
 
 
 class RedoBody(BaseModel):
@@ -45,27 +58,17 @@ def _job(state: ServerState, job_id: str) -> JobRecord:
     return job
 
 
-def _validation_refusal(exc: ValidationError) -> Refusal:
-    first = exc.errors()[0]
-    field = ".".join(str(p) for p in first["loc"]) or "request"
-    field = {"duration_s": "duration"}.get(field, field)
-    return Refusal(422, f"{field}: {first['msg']}")
+def _given(form: BaseModel) -> dict[str, object]:
+    """The form's options; a blank text box of an option that defaults to none counts as left out."""
+    values = form.model_dump(exclude={"allow_no_face"})
+    return {name: value for name, value in values.items() if value != "" or request_option(name).default is not None}
 
 
 @router.post("/jobs", status_code=201, response_model=JobView, summary="Submit a vlog job")
 async def submit_job(
     request: Request,
-    theme: Annotated[str, Form(description="what the vlog is about")],
+    form: Annotated[SubmitForm, Form()],  # type: ignore[valid-type]
     reference: Annotated[UploadFile, File(description="photo or drawing of the protagonist (PNG, JPEG, WebP)")],
-    style: Annotated[str, Form()] = "cinematic",
-    duration: Annotated[float, Form(description="seconds, 10-180")] = 30.0,
-    aspect: Annotated[Aspect, Form()] = "16:9",
-    resolution: Annotated[Resolution, Form()] = "720p",
-    fps: Annotated[int, Form(ge=12, le=60)] = 24,
-    seed: Annotated[int, Form(ge=0)] = 0,
-    language: Annotated[str, Form(max_length=16)] = "en",
-    persona: Annotated[str | None, Form(max_length=400)] = None,
-    allow_no_face: Annotated[bool, Form()] = False,
 ) -> JSONResponse:
     state = _state(request)
     data = await reference.read(state.config.max_upload_bytes + 1)
@@ -83,20 +86,12 @@ async def submit_job(
         await asyncio.to_thread(_write, reference_path, data)
         await asyncio.to_thread(check_saved_image, reference_path)
         try:
-            vlog_request = VlogRequest(
-                theme=theme,
-                reference=reference_path.resolve(),
-                style=style,
-                duration_s=duration,
-                aspect=aspect,
-                resolution=resolution,
-                fps=fps,
-                seed=seed,
-                language=language,
-                persona=persona or None,
-            )
-        except ValidationError as exc:
-            raise _validation_refusal(exc) from None
+            vlog_request = build_request(_given(form), reference=reference_path.resolve())
+        except InputError as exc:
+            raise Refusal(422, str(exc)) from None
+        allow_no_face = form.allow_no_face  # type: ignore[attr-defined]
+        if allow_no_face is None:
+            allow_no_face = state.config.allow_no_face
         spec = JobSpec(request=vlog_request, allow_no_face=allow_no_face)
         atomic_write_text(files.spec, spec.model_dump_json(indent=2))
     except BaseException:

@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field
 
 from personavlog.inputs import MAX_REFERENCE_PIXELS
 from personavlog.web.jobfiles import DATABASE
+from personavlog.web.pool import WorkerPool
 from personavlog.web.security import MAX_UPLOAD_BYTES, TOKEN_ENV, is_loopback
 from personavlog.web.store import JobStore
-from personavlog.web.worker import WorkerPool
 
 
 def default_data_dir() -> Path:
@@ -27,6 +27,8 @@ class ServerConfig(BaseModel):
     token: str | None = Field(default=None, description="required on every API call when set")
     max_upload_bytes: int = Field(default=MAX_UPLOAD_BYTES, ge=1024)
     max_pixels: int = Field(default=MAX_REFERENCE_PIXELS, ge=64 * 64)
+    settings_file: Path | None = Field(default=None, description="TOML settings of every render (`serve --config`)")
+    allow_no_face: bool = Field(default=False, description="for the jobs that do not set allow_no_face")
 
     @classmethod
     def from_env(cls, **values: object) -> ServerConfig:
@@ -48,4 +50,5 @@ class ServerState:
     def open(cls, config: ServerConfig) -> ServerState:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         store = JobStore(config.data_dir / DATABASE)
-        return cls(config=config, store=store, pool=WorkerPool(store, config.data_dir, config.workers))
+        pool = WorkerPool(store, config.data_dir, config.workers, config.settings_file)
+        return cls(config=config, store=store, pool=pool)

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from personavlog.errors import InputError
-from personavlog.project import Manifest
+from personavlog.manifest import Manifest
 from personavlog.web.events import Progress, fold_progress, read_events
 from personavlog.web.jobfiles import JobFiles, JobSpec
 from personavlog.web.store import JobRecord, JobStore

@@ -17,7 +17,7 @@ from scipy.signal import resample_poly
 
 from personavlog.engines.music.base import SAMPLE_RATE
 from personavlog.engines.music.mastering import FADE_OUT_S
-from personavlog.engines.settings import MusicSettings
+from personavlog.engines.settings import MusicgenSettings
 from personavlog.engines.visual.diffusers import runtime
 from personavlog.errors import InputError
 from personavlog.media import write_wav
@@ -75,15 +75,11 @@ def crossfade_join(chunks: list[np.ndarray], overlap: int) -> np.ndarray:
 class MusicgenEngine:
     name = "musicgen"
 
-    def __init__(self, settings: MusicSettings | None = None):
-        self.settings = settings or MusicSettings(backend="musicgen")
+    def __init__(self, settings: MusicgenSettings | None = None):
+        self.settings = settings or MusicgenSettings()
         self._model: Any = None
         self._processor: Any = None
         self._device = "cpu"
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> MusicgenEngine:
-        return cls(settings.music)
 
     def load(self) -> tuple[Any, Any]:
         if self._model is None:

@@ -57,7 +57,7 @@ def _events(instrument: pretty_midi.Instrument, sample_rate: int, frames: int, v
 
 def _play(synth: tinysoundfont.Synth, events: list[tuple[_Event, int]], audio: np.ndarray) -> None:
     """Fill `audio` (frames, 2) float32 in place, advancing the synthesiser from event to event."""
-    buffer = memoryview(audio).cast("B")
+    buffer = audio.data.cast("B")
     bytes_per_frame = audio.strides[0]
     cursor = 0
 

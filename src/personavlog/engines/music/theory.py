@@ -298,7 +298,8 @@ def nearest_pitch(pitch_class: int, target: float, low: int, high: int) -> int:
 def all_progression_texts() -> list[tuple[Mode, str]]:
     """Every progression string in the tables, for validation."""
     texts: list[tuple[Mode, str]] = []
-    for mode, table in (("major", _MAJOR), ("minor", _MINOR)):
+    tables: tuple[tuple[Mode, dict[Mood, _MoodProgressions]], ...] = (("major", _MAJOR), ("minor", _MINOR))
+    for mode, table in tables:
         bridges = _MAJOR_BRIDGES if mode == "major" else _MINOR_BRIDGES
         for options in table.values():
             texts.extend((mode, t) for t in itertools.chain(options.verse, options.chorus, bridges, (options.cadence,)))

@@ -16,11 +16,10 @@ import urllib.error
 import urllib.request
 import wave
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from personavlog.engines.settings import SpeechSettings
+from personavlog.engines.settings import OpenAISpeechSettings
 from personavlog.errors import InputError, StageError
 from personavlog.media import write_wav
 
@@ -57,15 +56,11 @@ def decode_wav(payload: bytes) -> tuple[np.ndarray, int]:
 class OpenAISpeechEngine:
     name = "openai"
 
-    def __init__(self, settings: SpeechSettings | None = None, backoff_s: float = 0.5):
-        self.settings = settings or SpeechSettings(backend="openai")
+    def __init__(self, settings: OpenAISpeechSettings | None = None, backoff_s: float = 0.5):
+        self.settings = settings or OpenAISpeechSettings()
         self.model = self.settings.model
         self.voice = self.settings.voice or DEFAULT_VOICE
         self.backoff_s = backoff_s
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> OpenAISpeechEngine:
-        return cls(settings.speech)
 
     def _headers(self) -> dict[str, str]:
         headers = {"Content-Type": "application/json", "Accept": "audio/wav"}

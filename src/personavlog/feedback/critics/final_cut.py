@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from personavlog.evaluate.metrics.speech import transcribe
-from personavlog.evaluate.metrics.sync import caption_sync, read_srt
+from personavlog.measure.speech import transcribe
+from personavlog.measure.sync import caption_sync, read_srt
 from personavlog.schema import Critique
 
 TARGET_LUFS = -16.0

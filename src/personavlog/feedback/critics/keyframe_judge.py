@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from personavlog.errors import PersonaVlogError, StageError
 from personavlog.llm.base import LLMClient, LLMOutputError
+from personavlog.manifest import StageId, StageName
 from personavlog.schema import Critique
 
 MIN_JUDGE_SCORE = 3
@@ -71,7 +72,7 @@ def judge_keyframe(
         raise JudgeUnavailable(f"the judge's answer about shot {shot_id} was unusable: {exc}") from None
     fix = judgement.fix.strip() or "repaint it closer to its description"
     return Critique(
-        stage=f"clip/{shot_id:02d}",
+        stage=str(StageId(StageName.CLIP, shot_id)),
         target=f"shot {shot_id:02d} keyframe.judge",
         score=float(judgement.score),
         threshold=float(MIN_JUDGE_SCORE),

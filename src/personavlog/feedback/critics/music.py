@@ -7,20 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
-from personavlog.evaluate.metrics.music import estimate_tempo, segment_rms_db, tempo_matches
+from personavlog.measure.music import energy_correlation, estimate_tempo, segment_rms_db, tempo_matches
 from personavlog.media import read_wav
 from personavlog.schema import Critique, MusicBrief
 
 MIN_ENERGY_CORRELATION = 0.2
-
-
-def _rank_correlation(a: list[float], b: list[float]) -> float:
-    if len(a) < 3 or np.ptp(a) < 0.15:
-        return 1.0  # a flat energy curve asks for nothing to follow
-    ra, rb = np.argsort(np.argsort(a)), np.argsort(np.argsort(b))
-    return float(np.corrcoef(ra, rb)[0, 1])
 
 
 def critique_music(
@@ -31,7 +22,7 @@ def critique_music(
     tempo = estimate_tempo(samples, rate)
     levels = segment_rms_db(samples, rate, [(s, min(d, total_s - s - 2.5)) for s, d in spans if total_s - s > 3])
     energy = brief.energy[: len(levels)]
-    correlation = _rank_correlation(energy, levels)
+    correlation = energy_correlation(energy, levels)
     return [
         Critique(
             stage="music",

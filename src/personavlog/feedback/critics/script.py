@@ -11,8 +11,8 @@ import re
 from personavlog.agents.monologue import word_budget
 from personavlog.agents.story import story_text
 from personavlog.agents.text import missing_theme_words
-from personavlog.evaluate.metrics.relevance import theme_relevance_many
-from personavlog.evaluate.metrics.speech import normalise_words
+from personavlog.measure.relevance import theme_relevance_many
+from personavlog.measure.speech import normalise_words
 from personavlog.schema import Critique, MonologueLine, Story, Storyboard
 
 STORY_RELEVANCE = 0.60

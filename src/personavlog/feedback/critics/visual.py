@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from personavlog.evaluate.metrics.identity import SAME_PERSON_DISTANCE, identity_distance, largest_face_share
-from personavlog.evaluate.metrics.image_quality import niqe
-from personavlog.evaluate.metrics.motion import analyse_clip
+from personavlog.manifest import StageId, StageName
+from personavlog.measure.identity import SAME_PERSON_DISTANCE, identity_distance, largest_face_share
+from personavlog.measure.image_quality import niqe
+from personavlog.measure.motion import analyse_clip
 from personavlog.schema import Critique, Framing
 
 MIN_FACE_SHARE = {Framing.CLOSE_UP: 0.16, Framing.MEDIUM: 0.07, Framing.WIDE: 0.0}
@@ -25,7 +26,7 @@ MIN_SMOOTHNESS = 0.5
 def critique_keyframe(
     shot_id: int, reference: Path, keyframe: Path, framing: Framing, round_: int = 0
 ) -> list[Critique]:
-    stage = f"clip/{shot_id:02d}"
+    stage = str(StageId(StageName.CLIP, shot_id))
     target = f"shot {shot_id:02d} keyframe"
     with Image.open(keyframe) as loaded:
         image = np.asarray(loaded.convert("RGB"))
@@ -73,7 +74,7 @@ def critique_keyframe(
 
 def critique_clip(shot_id: int, clip: Path, round_: int = 0) -> list[Critique]:
     report = analyse_clip(clip)
-    stage = f"clip/{shot_id:02d}"
+    stage = str(StageId(StageName.CLIP, shot_id))
     target = f"shot {shot_id:02d} clip"
     return [
         Critique(

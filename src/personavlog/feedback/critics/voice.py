@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from personavlog.agents.monologue import word_budget
-from personavlog.evaluate.metrics.speech import transcribe, word_error_rate
+from personavlog.manifest import StageId, StageName
+from personavlog.measure.speech import transcribe, word_error_rate
 from personavlog.media import read_wav
 from personavlog.schema import Critique
 
@@ -52,7 +53,7 @@ def critique_voice(shot_id: int, text: str, wav: Path, planned_s: float, round_:
             round=round_,
         ),
         Critique(
-            stage=f"voice/{shot_id:02d}",
+            stage=str(StageId(StageName.VOICE, shot_id)),
             target=f"{target}.clipping",
             score=round(1.0 - peak, 4),
             threshold=round(1.0 - CLIP_LEVEL, 4),

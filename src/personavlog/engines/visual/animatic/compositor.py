@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 Matrix = np.ndarray
+Effect = Callable[[np.ndarray, int], None]
+"""fn(frame, index): draws into the frame in place."""
 
 
 @dataclass
@@ -47,7 +50,7 @@ def coverage(image: np.ndarray) -> np.ndarray:
     return packed != 0
 
 
-def _runs(filled: np.ndarray, gap: int) -> list[tuple[int, int]]:
+def _runs(filled: npt.ArrayLike, gap: int) -> list[tuple[int, int]]:
     """[start, end) ranges of True, splitting only where at least `gap` False values separate them."""
     idx = np.flatnonzero(filled)
     if len(idx) == 0:
@@ -74,7 +77,7 @@ def split_sparse(image: np.ndarray, gap: int = 12) -> list[tuple[np.ndarray, int
 
 def holes(image: np.ndarray, max_rects: int = 6) -> list[tuple[int, int, int, int]]:
     """Boxes (x0, y0, x1, y1) covering every pixel of a layer that lets what is behind show through."""
-    see_through = (image[..., 3] < 255).astype(np.uint8)
+    see_through: np.ndarray = (image[..., 3] < 255).astype(np.uint8)
     see_through = cv2.dilate(see_through, np.ones((5, 5), np.uint8))
     count, _, stats, _ = cv2.connectedComponentsWithStats(see_through, connectivity=8)
     boxes = sorted(
@@ -209,6 +212,7 @@ def draw_plane(frame: np.ndarray, plane: Plane, index: int) -> None:
         if gain > 0.004:
             cv2.addWeighted(roi, 1.0, warped, gain, 0.0, dst=roi)
         return
+    assert inv is not None, "an 'over' plane always carries its inverse alpha"
     cv2.multiply(roi, inv, dst=roi, scale=1.0 / 255.0)
     cv2.add(roi, warped, dst=roi)
 
@@ -221,7 +225,7 @@ class FrameComposer:
         width: int,
         height: int,
         planes: list[Plane],
-        effects: list[tuple[int, Callable[[np.ndarray, int], None]]] | None = None,
+        effects: list[tuple[int, Effect]] | None = None,
     ):
         self.width = width
         self.height = height

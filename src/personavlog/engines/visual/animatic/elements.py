@@ -230,7 +230,7 @@ def lantern(c: Canvas, x: float, y: float, r: float, colour: Colour, lit: float)
     c.line(x, y - r * 2.2, x, y - r * 0.9, (0.12, 0.1, 0.1), max(1.0, r * 0.08))
     c.rect(x - r * 0.45, y - r * 1.0, x + r * 0.45, y - r * 0.8, (0.15, 0.1, 0.08))
     c.rect(x - r * 0.45, y + r * 0.8, x + r * 0.45, y + r * 1.0, (0.15, 0.1, 0.08))
-    pts = cv2.ellipse2Poly((0, 0), (1000, 1000), 0, 0, 360, 8).astype(np.float64) / 1000.0
+    pts = np.asarray(cv2.ellipse2Poly((0, 0), (1000, 1000), 0, 0, 360, 8)).astype(np.float64) / 1000.0
     c.emit_poly([(x + px * r * 0.8, y + py * r * 0.88) for px, py in pts], darker(colour, 0.35), colour, 0.9 * lit)
     for k in (-0.45, 0.0, 0.45):
         c.line(x + k * r * 0.8, y - r * 0.8, x + k * r * 0.8, y + r * 0.8, darker(colour, 0.5), max(1.0, r * 0.05))

@@ -168,11 +168,13 @@ _BASE: dict[TimeOfDay, Lighting] = {
 
 
 def _mix(a: Colour, b: Colour, t: float) -> Colour:
-    return tuple(float(x + (y - x) * t) for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
+    red, green, blue = (float(x + (y - x) * t) for x, y in zip(a, b, strict=True))
+    return red, green, blue
 
 
 def _scale(a: Colour, k: float) -> Colour:
-    return tuple(float(x * k) for x in a)  # type: ignore[return-value]
+    red, green, blue = (float(x * k) for x in a)
+    return red, green, blue
 
 
 def _luma(a: Colour) -> float:

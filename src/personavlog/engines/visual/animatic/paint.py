@@ -23,14 +23,16 @@ def _fixed(points: Sequence[Point]) -> np.ndarray:
 
 
 def _byte(colour: Colour) -> tuple[int, int, int]:
-    return tuple(min(255, max(0, round(c * 255))) for c in colour)  # type: ignore[return-value]
+    red, green, blue = (min(255, max(0, round(c * 255))) for c in colour)
+    return red, green, blue
 
 
 def to_u8(values: np.ndarray, scale: float = 255.0) -> np.ndarray:
     """Float image -> uint8, multiplied by `scale`, rounded and saturated (much faster than numpy's clip)."""
     flat = np.ascontiguousarray(values, dtype=np.float32)
     h = flat.shape[0]
-    return cv2.multiply(flat.reshape(h, -1), scale, dtype=cv2.CV_8U).reshape(flat.shape)
+    # The stubs take only arrays as the second operand; OpenCV also takes a scalar.
+    return cv2.multiply(flat.reshape(h, -1), scale, dtype=cv2.CV_8U).reshape(flat.shape)  # type: ignore[call-overload]
 
 
 def content_box(image: np.ndarray, pad: int = 0) -> tuple[int, int, int, int] | None:
@@ -39,22 +41,25 @@ def content_box(image: np.ndarray, pad: int = 0) -> tuple[int, int, int, int] | 
     rows = np.flatnonzero(image.reshape(h, -1).any(axis=1))
     if len(rows) == 0:
         return None
-    cols_any = image.any(axis=0)
+    cols_any = np.asarray(image.any(axis=0))
     cols = np.flatnonzero(cols_any.any(axis=1) if cols_any.ndim > 1 else cols_any)
     return (max(0, rows[0] - pad), min(h, rows[-1] + 1 + pad), max(0, cols[0] - pad), min(w, cols[-1] + 1 + pad))
 
 
 def mix(a: Colour, b: Colour, t: float) -> Colour:
-    return tuple(float(x + (y - x) * t) for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
+    red, green, blue = (float(x + (y - x) * t) for x, y in zip(a, b, strict=True))
+    return red, green, blue
 
 
 def scale(a: Colour, k: float) -> Colour:
-    return tuple(float(x * k) for x in a)  # type: ignore[return-value]
+    red, green, blue = (float(x * k) for x in a)
+    return red, green, blue
 
 
 def hex_colour(value: str) -> Colour:
     value = value.lstrip("#")
-    return tuple(int(value[i : i + 2], 16) / 255.0 for i in (0, 2, 4))  # type: ignore[return-value]
+    red, green, blue = (int(value[i : i + 2], 16) / 255.0 for i in (0, 2, 4))
+    return red, green, blue
 
 
 def soft_blur(image: np.ndarray, sigma: float) -> np.ndarray:
@@ -127,7 +132,7 @@ class Canvas:
     def ellipse(
         self, cx: float, cy: float, rx: float, ry: float, colour: Colour, opacity: float = 1.0, angle: float = 0.0
     ) -> None:
-        pts = cv2.ellipse2Poly((0, 0), (1000, 1000), 0, 0, 360, 6).astype(np.float64) / 1000.0
+        pts = np.asarray(cv2.ellipse2Poly((0, 0), (1000, 1000), 0, 0, 360, 6)).astype(np.float64) / 1000.0
         rad = np.deg2rad(angle)
         cos, sin = np.cos(rad), np.sin(rad)
         xs = cx + pts[:, 0] * rx * cos - pts[:, 1] * ry * sin
@@ -317,7 +322,7 @@ def finish(
     matrix = np.zeros((3, 4), np.float32)
     matrix[:, :3] = np.diag(full_light * keep)
     matrix[:, 3] = np.asarray(haze, np.float32) * haze_amount
-    lit = cv2.transform(albedo, matrix)
+    lit: np.ndarray = cv2.transform(albedo, matrix)
     shade_box = content_box(canvas.shade[y0:y1, x0:x1])
     if shade_box is not None and shadow_strength > 0:
         sy0, sy1, sx0, sx1 = shade_box

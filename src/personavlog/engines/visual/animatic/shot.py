@@ -10,7 +10,14 @@ from pathlib import Path
 import numpy as np
 
 from personavlog.engines.visual.animatic import camera
-from personavlog.engines.visual.animatic.compositor import FrameComposer, Plane, crop_to_content, holes, split_sparse
+from personavlog.engines.visual.animatic.compositor import (
+    Effect,
+    FrameComposer,
+    Plane,
+    crop_to_content,
+    holes,
+    split_sparse,
+)
 from personavlog.engines.visual.animatic.light import lighting_for
 from personavlog.engines.visual.animatic.person import body_matrix, build_person, find_face, subject_position
 from personavlog.engines.visual.animatic.scenes import SceneContext, paint_scene
@@ -141,7 +148,7 @@ def prepare_shot(spec: ShotRenderSpec, cutout_path: Path) -> PreparedShot:
     )
     face_w, face_h = person.face_size
     weather.keep_clear(person.face_centre, (face_w * 0.9, face_h * 1.0))
-    effects = []
+    effects: list[tuple[int, Effect]] = []
     if weather.has_back:
         effects.append((mid_position, weather.draw_back))
     if weather.has_front:

@@ -110,7 +110,9 @@ def _add_clouds(
 def _overcast(sky: np.ndarray, horizon: float, light: Lighting, rng: np.random.Generator) -> None:
     height, width = sky.shape[:2]
     unit = min(width, height)
-    field = value_noise(height, width, unit / 6, rng) * 0.6 + value_noise(height, width, unit / 18, rng) * 0.4
+    field: np.ndarray = (
+        value_noise(height, width, unit / 6, rng) * 0.6 + value_noise(height, width, unit / 18, rng) * 0.4
+    )
     field = cv2.resize(cv2.resize(field, (width, max(2, height // 3))), (width, height))
     ys = np.arange(height, dtype=np.float32)[:, None] / max(1.0, horizon)
     strength = np.clip(1.0 - ys, 0, 1) * 0.22

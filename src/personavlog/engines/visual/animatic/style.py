@@ -166,13 +166,15 @@ def with_mood(preset: StylePreset, mood: str) -> StylePreset:
     if nudge is None:
         return preset
     saturation, brightness, contrast, shadow, highlight = nudge
+    shadow_r, shadow_g, shadow_b = (a + b for a, b in zip(preset.shadow_tint, shadow, strict=True))
+    highlight_r, highlight_g, highlight_b = (a + b for a, b in zip(preset.highlight_tint, highlight, strict=True))
     return replace(
         preset,
         saturation=preset.saturation * saturation,
         brightness=preset.brightness + brightness,
         contrast=preset.contrast * contrast,
-        shadow_tint=tuple(a + b for a, b in zip(preset.shadow_tint, shadow, strict=True)),  # type: ignore[arg-type]
-        highlight_tint=tuple(a + b for a, b in zip(preset.highlight_tint, highlight, strict=True)),  # type: ignore[arg-type]
+        shadow_tint=(shadow_r, shadow_g, shadow_b),
+        highlight_tint=(highlight_r, highlight_g, highlight_b),
     )
 
 
@@ -226,7 +228,7 @@ class Grader:
         p = self.preset
         shape = rgb.shape
         flat = np.ascontiguousarray(rgb, dtype=np.float32).reshape(-1, 1, 3)
-        x = cv2.transform(flat, self._matrix).reshape(shape)
+        x: np.ndarray = cv2.transform(flat, self._matrix).reshape(shape)
         if not p.monochrome and (any(p.shadow_tint) or any(p.highlight_tint)):
             lum = np.clip(_luma(x), 0, 1)[..., None]
             x += np.square(1.0 - lum) * np.asarray(p.shadow_tint, np.float32)

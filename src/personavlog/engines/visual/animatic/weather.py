@@ -7,6 +7,7 @@ particles are a few dozen small ellipses drawn directly.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -77,7 +78,7 @@ def _rain(
     thickness: int,
     colour: Colour,
 ) -> np.ndarray:
-    canvas = np.zeros((h, w), np.float32)
+    canvas: np.ndarray = np.zeros((h, w), np.float32)
     xs, ys = rng.uniform(0, w, count), rng.uniform(0, h, count)
     lengths = length * rng.uniform(0.6, 1.3, count)
     values = bright * rng.uniform(0.4, 1.0, count)
@@ -95,7 +96,7 @@ def _rain(
 def _flakes(
     w: int, h: int, rng: np.random.Generator, count: int, radius: float, bright: float, blur: float, colour: Colour
 ) -> np.ndarray:
-    canvas = np.zeros((h, w), np.float32)
+    canvas: np.ndarray = np.zeros((h, w), np.float32)
     xs, ys = rng.uniform(0, w, count), rng.uniform(0, h, count)
     radii = radius * rng.uniform(0.5, 1.2, count)
     for x, y, r in zip(xs, ys, radii, strict=True):
@@ -151,7 +152,7 @@ class WeatherEffects:
         fps: int,
         rng: np.random.Generator,
         indoor: bool,
-        tint,
+        tint: Callable[[Colour], Colour],
     ):
         self.fps = fps
         self.width, self.height = width, height
@@ -200,7 +201,8 @@ class WeatherEffects:
                 )
                 self.front.append(ScrollingTexture(big, (unit * 0.05, unit * 0.2), sway=unit * 0.04, sway_period=3.3))
         elif weather == Weather.FOG:
-            colour = tint(tuple(min(1.0, c * 1.1 + 0.1) for c in light.haze))
+            haze_r, haze_g, haze_b = (min(1.0, c * 1.1 + 0.1) for c in light.haze)
+            colour = tint((haze_r, haze_g, haze_b))
             wisps = _fog(width, height, rng, 0.32 if not indoor else 0.18, colour)
             (self.back if indoor else self.front).append(ScrollingTexture(wisps, (unit * 0.04, 0.0)))
         if weather == Weather.WIND or (weather == Weather.CLEAR and not dark and not indoor):
@@ -209,7 +211,7 @@ class WeatherEffects:
             count = int((38 if windy else 7) * width / unit)
             for _ in range(count):
                 speed = unit * (rng.uniform(0.5, 0.9) if windy else rng.uniform(0.01, 0.04))
-                col = tint(palette[int(rng.integers(0, len(palette)))])
+                red, green, blue = (int(c * 255) for c in tint(palette[int(rng.integers(0, len(palette)))]))
                 self.leaves.append(
                     Leaf(
                         x=rng.uniform(0, width),
@@ -218,7 +220,7 @@ class WeatherEffects:
                         vy=unit * rng.uniform(-0.02, 0.06) if windy else -unit * rng.uniform(0.0, 0.015),
                         size=unit * (rng.uniform(0.004, 0.009) if windy else rng.uniform(0.0015, 0.003)),
                         phase=rng.uniform(0, 2 * math.pi),
-                        colour=(*(int(c * 255) for c in col), 255),  # type: ignore[arg-type]
+                        colour=(red, green, blue, 255),
                     )
                 )
             self.windy = windy
@@ -229,7 +231,8 @@ class WeatherEffects:
     def _leaf_palette(location: LocationKind, light: Lighting, windy: bool) -> list[Colour]:
         if not windy:
             glow = light.sun_colour
-            return [tuple(min(1.0, c * 0.9 + 0.1) for c in glow)]  # type: ignore[list-item]
+            r, g, b = (min(1.0, c * 0.9 + 0.1) for c in glow)
+            return [(r, g, b)]
         if location in (LocationKind.DESERT, LocationKind.BEACH):
             return [(0.85, 0.72, 0.52), (0.78, 0.64, 0.46)]
         if location in (LocationKind.SNOWY_VILLAGE,) or light.weather == Weather.SNOW:

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from personavlog.engines.settings import DiffusersModel, MusicSettings, TorchRuntime
+from personavlog.engines.settings import DiffusersModel, MusicgenSettings, TorchRuntime
 
 GIB = 1024**3
 _BYTES = {"bfloat16": 2, "float16": 2, "float32": 4}
@@ -134,7 +134,7 @@ def estimate_diffusers(
     )
 
 
-def estimate_musicgen(settings: MusicSettings) -> MemoryEstimate:
+def estimate_musicgen(settings: MusicgenSettings) -> MemoryEstimate:
     model_dir = Path(settings.model or "")
     if not model_dir.is_dir():
         raise FileNotFoundError(f"music model folder not found: {settings.model}")

@@ -97,10 +97,6 @@ class DiffusersKeyframeEngine:
         self._pipe: Any = None
         self._device = "cpu"
 
-    @classmethod
-    def from_settings(cls, settings: Any) -> DiffusersKeyframeEngine:
-        return cls(settings.visual.diffusers.keyframe)
-
     @property
     def uses_ip_adapter(self) -> bool:
         return self.settings.identity in ("ip_adapter", "both")

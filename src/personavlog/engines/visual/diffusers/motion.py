@@ -75,10 +75,6 @@ class DiffusersMotionEngine:
         self._pipe: Any = None
         self._device = "cpu"
 
-    @classmethod
-    def from_settings(cls, settings: Any) -> DiffusersMotionEngine:
-        return cls(settings.visual.diffusers.motion)
-
     def pipeline(self) -> Any:
         if self._pipe is None:
             self._device = runtime.resolve_device(self.settings)

@@ -137,9 +137,9 @@ def apply_options(pipe: Any, settings: DiffusersModel, device: str) -> None:
     if settings.attention_slicing and hasattr(pipe, "enable_attention_slicing"):
         pipe.enable_attention_slicing()
     vae = getattr(pipe, "vae", None)
-    if settings.vae_slicing and hasattr(vae, "enable_slicing"):
+    if vae is not None and settings.vae_slicing and hasattr(vae, "enable_slicing"):
         vae.enable_slicing()
-    if settings.vae_tiling and hasattr(vae, "enable_tiling"):
+    if vae is not None and settings.vae_tiling and hasattr(vae, "enable_tiling"):
         vae.enable_tiling()
     if settings.offload == "model":
         pipe.enable_model_cpu_offload(device=device)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from personavlog.engines.visual.animatic.light import Colour, Lighting
-from personavlog.engines.visual.animatic.paint import Canvas, finish, mix, to_u8
+from personavlog.engines.visual.animatic.paint import Canvas, finish, mix, scale, to_u8
 from personavlog.schema import Weather
 
 
@@ -156,8 +156,8 @@ def indoor_layers(ctx: SceneContext, outside_rgb: np.ndarray, room: Canvas, fron
     """Interiors: the outside world (through windows) keeps the daylight; the room has its own light."""
     light = ctx.light
     direct = mix(light.indoor_direct, light.direct, 0.25)
-    direct = tuple(c * (0.38 + 0.2 * (1 - light.lights_on)) for c in direct)  # type: ignore[assignment]
-    ambient = tuple(c * 0.82 for c in light.indoor_ambient)
+    direct = scale(direct, 0.38 + 0.2 * (1 - light.lights_on))
+    ambient = scale(light.indoor_ambient, 0.82)
     warm_haze = mix(light.indoor_ambient, light.indoor_direct, 0.5)
     room_lit = lit(room, ctx, direct, ambient, 0.04, lamps, haze=warm_haze, texture=0.05)
     front_lit = lit(front, ctx, direct, ambient, 0.0, lamps, haze=warm_haze, texture=0.05)

@@ -289,7 +289,7 @@ def lake(ctx: SceneContext) -> SceneLayers:
     rows = int(min(hz, shore - hz))
     src = back[int(hz) - rows : int(hz)][::-1]
     water = as_array((0.10, 0.22, 0.32))
-    mirror = src * 0.62 + water * 0.38 * (0.5 + 0.5 * float(np.mean(light.ambient)))
+    mirror: np.ndarray = src * 0.62 + water * 0.38 * (0.5 + 0.5 * float(np.mean(light.ambient)))
     wobble = (rng.normal(0, 1, (rows, 1)) * u * 0.002).astype(np.float32)
     map_x = np.tile(np.arange(w, dtype=np.float32), (rows, 1)) + wobble
     map_y = np.tile(np.arange(rows, dtype=np.float32)[:, None], (1, w))

@@ -1,0 +1,60 @@
+"""The built-in engine backends, as the registry knows them (pyproject.toml declares each as an entry point).
+
+This module imports no engine: each record names its engine class by path, imported when a run creates one.
+"""
+
+from __future__ import annotations
+
+from personavlog.backends.record import Backend
+from personavlog.engines.settings import (
+    DiffusersModel,
+    KeyframeDiffusers,
+    MotionDiffusers,
+    MusicgenSettings,
+    OpenAISpeechSettings,
+)
+
+
+def _model(options: DiffusersModel | MusicgenSettings) -> dict[str, str]:
+    return {"model": str(options.model)}
+
+
+def _model_and_voice(options: OpenAISpeechSettings) -> dict[str, str]:
+    return {"model": options.model, "voice": options.voice or "alloy"}
+
+
+ANIMATIC = Backend(role="visual", name="animatic", engine="personavlog.engines.visual.animatic.engine:AnimaticEngine")
+ANIMATIC_KEYFRAMES = Backend(
+    role="keyframe", name="animatic", engine="personavlog.engines.visual.composed:AnimaticKeyframes"
+)
+CAMERA_MOTION = Backend(role="motion", name="animatic", engine="personavlog.engines.visual.composed:CameraMotion")
+DIFFUSERS_KEYFRAMES = Backend(
+    role="keyframe",
+    name="diffusers",
+    engine="personavlog.engines.visual.diffusers.keyframe:DiffusersKeyframeEngine",
+    options=KeyframeDiffusers,
+    describe=_model,
+)
+DIFFUSERS_MOTION = Backend(
+    role="motion",
+    name="diffusers",
+    engine="personavlog.engines.visual.diffusers.motion:DiffusersMotionEngine",
+    options=MotionDiffusers,
+    describe=_model,
+)
+PIPER = Backend(role="speech", name="piper", engine="personavlog.engines.speech.piper_engine:PiperSpeechEngine")
+OPENAI_SPEECH = Backend(
+    role="speech",
+    name="openai",
+    engine="personavlog.engines.speech.openai_speech:OpenAISpeechEngine",
+    options=OpenAISpeechSettings,
+    describe=_model_and_voice,
+)
+MIDI = Backend(role="music", name="midi", engine="personavlog.engines.music.engine:MidiMusicEngine")
+MUSICGEN = Backend(
+    role="music",
+    name="musicgen",
+    engine="personavlog.engines.music.musicgen:MusicgenEngine",
+    options=MusicgenSettings,
+    describe=_model,
+)

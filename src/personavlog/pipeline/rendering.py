@@ -1,0 +1,332 @@
+"""The engine stages: each shot's voice line and clip, the music, and the final cut.
+
+Each stage that an engine can retake declares its own review: its critics, and the retake settings a failure
+changes (a new seed, a closer framing, other mastering targets). Voice lines are reviewed together with the
+monologue that wrote them (see `reviews.voices_review`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from personavlog import timing
+from personavlog.engines.visual.base import ShotRenderSpec
+from personavlog.feedback import policy
+from personavlog.manifest import AssetId, AssetKind, Manifest, StageId, StageName, document_hash
+from personavlog.pipeline.review import Failed, Review, ReviewLoop
+from personavlog.pipeline.stage import RunContext, Stage, asset_output, planned
+from personavlog.progress import FrameThrottle, ProgressEvent
+from personavlog.schema import Critique
+
+DEFAULT_TARGET_LUFS = -16.0
+DEFAULT_PEAK_LIMIT_DB = -1.0
+
+
+def retake_seed(manifest: Manifest, stage: StageId) -> int:
+    """The seed of an engine stage's current take: it moves with every retake."""
+    retake = manifest.retakes.get(stage)
+    return manifest.request.seed + policy.RETAKE_SEED_STEP * (retake.retake if retake is not None else 0)
+
+
+def next_retake(manifest: Manifest, stage: StageId) -> None:
+    """Count one more retake of an engine stage (its seed moves with the count)."""
+    manifest.retake(stage).retake += 1
+
+
+def _rollback_all(loop: ReviewLoop, manifest: Manifest, failed: Failed, stage: StageId, round_: int) -> None:
+    for index, _critique in failed:
+        loop.rollback(manifest, index, str(stage), round_)
+
+
+class VoiceStage(Stage):
+    """One shot's monologue line spoken by the configured voice."""
+
+    name = StageName.VOICE
+    role = "speech"
+
+    def __init__(self, shot: int):
+        super().__init__(shot)
+        self.shot_id = shot
+
+    def _text(self, ctx: RunContext) -> str:
+        lines = {line.shot_id: line.text for line in ctx.manifest.monologue() or []}
+        return lines[self.shot_id]
+
+    def inputs(self, ctx: RunContext) -> dict[str, Any]:
+        return {"text": self._text(ctx), "voice": ctx.request.voice}
+
+    def output(self, ctx: RunContext) -> Any:
+        return asset_output(ctx, ctx.run.voice(self.shot_id))
+
+    def intact(self, ctx: RunContext) -> bool:
+        return ctx.run.asset_intact(ctx.manifest, ctx.run.voice(self.shot_id))
+
+    def compute(self, ctx: RunContext) -> None:
+        wav = ctx.run.voice(self.shot_id)
+        ctx.backends.engine("speech").synthesize(self._text(ctx), wav)
+        ctx.run.record_asset(ctx.manifest, wav, self.id)
+
+
+class ClipStage(Stage):
+    """One shot's keyframe and clip, from its storyboard entry, visual prompts and place on the timeline."""
+
+    name = StageName.CLIP
+    role = "visual"
+
+    def __init__(self, shot: int, index: int):
+        super().__init__(shot)
+        self.shot_id = shot
+        self.index = index
+
+    def spec(self, ctx: RunContext) -> ShotRenderSpec:
+        manifest, request = ctx.manifest, ctx.request
+        board = planned(manifest.shots(), "storyboard")
+        visuals = planned(manifest.visuals(), "visual prompts")
+        timeline = planned(manifest.timeline, "timeline")
+        shot = board.shots[self.index]
+        retake = manifest.retakes.get(self.id)
+        if retake is not None and retake.framing is not None:
+            shot = shot.model_copy(update={"framing": retake.framing})
+        width, height = request.frame_size()
+        return ShotRenderSpec(
+            shot=shot,
+            visual=next(v for v in visuals if v.shot_id == shot.id),
+            persona=planned(manifest.persona, "persona"),
+            style=request.style,
+            width=width,
+            height=height,
+            fps=request.fps,
+            duration_s=timing.clip_duration(timeline, self.index),
+            seed=retake_seed(manifest, self.id),
+            shot_index=self.index,
+            shot_count=len(board.shots),
+        )
+
+    def inputs(self, ctx: RunContext) -> dict[str, Any]:
+        cutout = ctx.manifest.assets[AssetId(AssetKind.CUTOUT)].sha256
+        return {"spec": self.spec(ctx).model_dump(mode="json"), "cutout": cutout}
+
+    def output(self, ctx: RunContext) -> Any:
+        return asset_output(ctx, ctx.run.clip(self.shot_id))
+
+    def intact(self, ctx: RunContext) -> bool:
+        run = ctx.run
+        return run.asset_intact(ctx.manifest, run.keyframe(self.shot_id)) and run.asset_intact(
+            ctx.manifest, run.clip(self.shot_id)
+        )
+
+    def compute(self, ctx: RunContext) -> None:
+        run = ctx.run
+        keyframe, clip = run.keyframe(self.shot_id), run.clip(self.shot_id)
+        ctx.backends.shot_renderer.render_shot(
+            self.spec(ctx), run.cutout, keyframe, clip, on_frame=FrameThrottle(ctx.emit, str(self.id), self.shot_id)
+        )
+        run.record_asset(ctx.manifest, keyframe, self.id)
+        run.record_asset(ctx.manifest, clip, self.id)
+
+    def review(self, ctx: RunContext, loop: ReviewLoop) -> Review:
+        """Keyframe and clip failures go back to the visual engine: a retake with a new seed, closer if needed."""
+        from personavlog.feedback.critics.visual import critique_clip, critique_keyframe
+
+        manifest, run = ctx.manifest, ctx.run
+
+        def critic(round_: int) -> list[Critique]:
+            framing = self.spec(ctx).shot.framing
+            keyframe, clip = run.keyframe(self.shot_id), run.clip(self.shot_id)
+            critiques = critique_keyframe(self.shot_id, ctx.request.reference, keyframe, framing, round_)
+            critiques += self._judge_keyframe(ctx, round_)
+            return critiques + critique_clip(self.shot_id, clip, round_)
+
+        def roll_back(failed: Failed, round_: int) -> bool:
+            next_retake(manifest, self.id)
+            if policy.wants_closer(c for _, c in failed):
+                manifest.retake(self.id).framing = policy.tighter(self.spec(ctx).shot.framing)
+            _rollback_all(loop, manifest, failed, self.id, round_)
+            return True
+
+        return Review(
+            key=str(self.id),
+            state=lambda: manifest.stages[self.id].input_hash,
+            critic=critic,
+            roll_back=roll_back,
+            redo=lambda: self.redo(ctx),
+            files=lambda: [run.keyframe(self.shot_id), run.clip(self.shot_id)],
+        )
+
+    def _judge_keyframe(self, ctx: RunContext, round_: int) -> list[Critique]:
+        """The vision model's 1-5 judgement of the keyframe against its prompt, when a judge is configured."""
+        from personavlog.feedback.critics.keyframe_judge import JudgeUnavailable, judge_keyframe
+
+        judge = ctx.backends.judge
+        board = ctx.manifest.storyboard
+        if judge is None or board is None:
+            return []
+        shot = board.shots[self.index]
+        try:
+            critique = judge_keyframe(
+                judge,
+                shot.id,
+                ctx.run.keyframe(shot.id),
+                shot.keyframe_prompt,
+                ctx.request.style,
+                round_,
+                seed=ctx.request.seed,
+            )
+        except JudgeUnavailable as exc:
+            ctx.emit(ProgressEvent(kind="critique", stage=str(self.id), message=f"no judgement: {exc}"))
+            return []
+        return [critique]
+
+
+def prefetch_clips(ctx: RunContext, clips: list[ClipStage]) -> None:
+    """Hand every clip that must be (re)made to a parallel renderer at once; each `ClipStage.run` collects its own."""
+    renderer = ctx.backends.shot_renderer
+    if not renderer.parallel:
+        return
+    renderer.prefetch([(clip.spec(ctx), ctx.run.cutout) for clip in clips if not clip.is_current(ctx)])
+
+
+class MusicStage(Stage):
+    """The score, from the music brief, fitted to the shots' spans on the timeline."""
+
+    name = StageName.MUSIC
+    role = "music"
+
+    @staticmethod
+    def _spans(ctx: RunContext) -> list[tuple[float, float]]:
+        timeline = planned(ctx.manifest.timeline, "timeline")
+        return [(s.start_s, s.duration_s) for s in timeline.shots]
+
+    def inputs(self, ctx: RunContext) -> dict[str, Any]:
+        brief = planned(ctx.manifest.music_brief, "music brief")
+        return {"brief": document_hash(brief), "spans": self._spans(ctx), "seed": retake_seed(ctx.manifest, self.id)}
+
+    def output(self, ctx: RunContext) -> Any:
+        return asset_output(ctx, ctx.run.music)
+
+    def intact(self, ctx: RunContext) -> bool:
+        return ctx.run.asset_intact(ctx.manifest, ctx.run.music)
+
+    def compute(self, ctx: RunContext) -> None:
+        manifest = ctx.manifest
+        timeline = planned(manifest.timeline, "timeline")
+        brief = planned(manifest.music_brief, "music brief")
+        seed = retake_seed(manifest, self.id)
+        ctx.backends.engine("music").render(brief, self._spans(ctx), timeline.total_s, seed, ctx.run.music)
+        ctx.run.record_asset(manifest, ctx.run.music, self.id)
+
+    def review(self, ctx: RunContext, loop: ReviewLoop) -> Review:
+        """Coverage, tempo and energy failures go back to the music engine: a retake with a new seed."""
+        from personavlog.feedback.critics.music import critique_music
+
+        manifest = ctx.manifest
+
+        def critic(round_: int) -> list[Critique]:
+            timeline = planned(manifest.timeline, "timeline")
+            brief = planned(manifest.music_brief, "music brief")
+            return critique_music(ctx.run.music, brief, self._spans(ctx), timeline.total_s, round_)
+
+        def roll_back(failed: Failed, round_: int) -> bool:
+            next_retake(manifest, self.id)
+            _rollback_all(loop, manifest, failed, self.id, round_)
+            return True
+
+        return Review(
+            key=str(self.id),
+            state=lambda: manifest.stages[self.id].input_hash,
+            critic=critic,
+            roll_back=roll_back,
+            redo=lambda: self.redo(ctx),
+            files=lambda: [ctx.run.music],
+        )
+
+
+class ComposeStage(Stage):
+    """The final cut: clips, voice lines and music mixed, mastered, captioned and encoded once."""
+
+    name = StageName.COMPOSE
+    role = "compose"
+
+    def inputs(self, ctx: RunContext) -> dict[str, Any]:
+        manifest = ctx.manifest
+        timeline = planned(manifest.timeline, "timeline")
+        used = [AssetId(kind, s.shot_id) for s in timeline.shots for kind in (AssetKind.CLIP, AssetKind.VOICE)]
+        used.append(AssetId(AssetKind.MUSIC))
+        return {
+            "timeline": document_hash(timeline),
+            "assets": {str(asset): manifest.assets[asset].sha256 for asset in used},
+        }
+
+    def output(self, ctx: RunContext) -> Any:
+        return asset_output(ctx, ctx.run.video)
+
+    def intact(self, ctx: RunContext) -> bool:
+        run = ctx.run
+        return run.asset_intact(ctx.manifest, run.video) and run.asset_intact(ctx.manifest, run.srt)
+
+    def compute(self, ctx: RunContext) -> None:
+        from personavlog.compose.render import compose_vlog
+
+        manifest, run = ctx.manifest, ctx.run
+        timeline = planned(manifest.timeline, "timeline")
+        shot_ids = [s.shot_id for s in timeline.shots]
+        retake = manifest.retakes.get(self.id)
+        target_lufs = retake.target_lufs if retake is not None else None
+        peak_limit_db = retake.peak_limit_db if retake is not None else None
+        manifest.compose_report = compose_vlog(
+            timeline,
+            clips={i: run.clip(i) for i in shot_ids},
+            voices={i: run.voice(i) for i in shot_ids},
+            music=run.music,
+            out_mp4=run.video,
+            out_srt=run.srt,
+            on_progress=FrameThrottle(ctx.emit, str(self.id)),
+            target_lufs=DEFAULT_TARGET_LUFS if target_lufs is None else target_lufs,
+            peak_limit_db=DEFAULT_PEAK_LIMIT_DB if peak_limit_db is None else peak_limit_db,
+        )
+        run.record_asset(manifest, run.video, self.id)
+        run.record_asset(manifest, run.srt, self.id)
+
+    def review(self, ctx: RunContext, loop: ReviewLoop) -> Review:
+        """Loudness and peak failures go back to the mastering of the final cut with corrected targets."""
+        from personavlog.feedback.critics.final_cut import TARGET_LUFS, critique_final_cut
+
+        manifest = ctx.manifest
+
+        def critic(round_: int) -> list[Critique]:
+            report = planned(manifest.compose_report, "compose report")
+            return critique_final_cut(
+                ctx.run.video,
+                ctx.run.srt,
+                report.integrated_lufs,
+                report.true_peak_dbfs,
+                report.duration_s,
+                ctx.request.duration_s,
+                round_,
+            )
+
+        def roll_back(failed: Failed, round_: int) -> bool:
+            retake = manifest.retake(self.id)
+            report = planned(manifest.compose_report, "compose report")
+            changed = False
+            for index, critique in failed:
+                if critique.target == "vlog.loudness":
+                    current = TARGET_LUFS if retake.target_lufs is None else retake.target_lufs
+                    retake.target_lufs = round(current + (TARGET_LUFS - report.integrated_lufs), 2)
+                elif critique.target == "vlog.true_peak":
+                    current = DEFAULT_PEAK_LIMIT_DB if retake.peak_limit_db is None else retake.peak_limit_db
+                    retake.peak_limit_db = round(current - 0.5, 2)
+                else:
+                    continue
+                changed = True
+                loop.rollback(manifest, index, str(self.id), round_)
+            return changed
+
+        return Review(
+            key=str(self.id),
+            state=lambda: manifest.stages[self.id].input_hash,
+            critic=critic,
+            roll_back=roll_back,
+            redo=lambda: self.redo(ctx),
+            files=lambda: [ctx.run.video, ctx.run.srt],
+        )
