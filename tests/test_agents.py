@@ -37,9 +37,10 @@ from personavlog.agents.storyboard import (
 )
 from personavlog.agents.text import clean_text, complete_sentences, keyword_coverage, keywords, trim_to_words
 from personavlog.agents.visual import parse_visual
+from personavlog.backends import create_llm
 from personavlog.config import LLMSettings
 from personavlog.errors import StageError
-from personavlog.llm import LLMResult, LLMUsage, make_llm
+from personavlog.llm import LLMResult, LLMUsage
 from personavlog.schema import (
     CameraMove,
     FaceBox,
@@ -75,7 +76,7 @@ class Plan:
 
 @pytest.fixture(scope="module")
 def llm() -> Any:
-    return make_llm(LLMSettings())
+    return create_llm(LLMSettings())
 
 
 @pytest.fixture(scope="module")
@@ -443,7 +444,7 @@ def test_persona_with_a_vision_model_describes_what_it_sees(astronaut: Path) -> 
     }
     request = VlogRequest(theme=THEME, reference=astronaut, duration_s=15)
     with scripted_server([chat_reply(json.dumps(guess)), chat_reply(json.dumps(seen))]) as server:
-        client = make_llm(LLMSettings(backend="openai", base_url=server.base_url, vision=True))
+        client = create_llm(LLMSettings(backend="openai", base_url=server.base_url, vision=True))
         log = AgentCallLog()
         persona = write_persona(
             client, request, {"hair": "brown"}, None, ["#eeeeee"], "persona/cutout.png", ["Mention the patch."], log=log

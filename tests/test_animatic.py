@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from personavlog.engines.registry import create
+from personavlog.backends import engine_class
 from personavlog.engines.visual.animatic import AnimaticEngine
 from personavlog.engines.visual.animatic.camera import poses
 from personavlog.engines.visual.animatic.seeding import rng_for
@@ -87,7 +87,7 @@ def render(spec: ShotRenderSpec, cutout: Path, out: Path, name: str = "shot") ->
 
 
 def test_engine_is_registered_and_named() -> None:
-    engine = create("visual", "animatic")
+    engine = engine_class("visual", "animatic")()
     assert isinstance(engine, AnimaticEngine) and engine.name == "animatic"
 
 

@@ -13,8 +13,8 @@ from PIL import Image
 
 from backend_support import shot_spec, speech_server, tiny_models, write_cutout
 from conftest import ROOT, run_cli
+from personavlog.backends import create_engine, describe_backend
 from personavlog.config import load_settings
-from personavlog.engines import registry
 from personavlog.engines.settings import KeyframeDiffusers, MotionDiffusers
 from personavlog.errors import InputError
 
@@ -41,23 +41,23 @@ def test_old_configs_load_and_backends_switch_by_configuration(tmp_path: Path, m
     old.write_text('visual = "animatic"\nspeech = "piper"\nmusic = "midi"\n', encoding="utf-8")
     settings = load_settings(old)
     assert (settings.visual.keyframe, settings.visual.motion) == ("animatic", "animatic")
-    assert type(registry.from_settings("visual", settings)).__name__ == "AnimaticEngine"
-    assert registry.describe("visual", settings) == {"name": "animatic"}
+    assert type(create_engine("visual", settings)).__name__ == "AnimaticEngine"
+    assert describe_backend("visual", settings) == {"name": "animatic"}
 
     config = _tiny_config(tiny, tmp_path / "tiny.toml")
     settings = load_settings(config)
-    assert registry.describe("visual", settings)["name"] == "diffusers"
-    assert registry.describe("speech", settings)["name"] == "openai"
-    assert registry.describe("music", settings) == {"name": "musicgen", "model": str(tiny["music"])}
-    engine = registry.from_settings("visual", settings)
+    assert describe_backend("visual", settings)["name"] == "diffusers"
+    assert describe_backend("speech", settings)["name"] == "openai"
+    assert describe_backend("music", settings) == {"name": "musicgen", "model": str(tiny["music"])}
+    engine = create_engine("visual", settings)
     assert (engine.keyframes.name, engine.motion.name) == ("diffusers", "diffusers")
 
     monkeypatch.setenv("PERSONAVLOG_VISUAL__MOTION", "animatic")
     monkeypatch.setenv("PERSONAVLOG_VISUAL__DIFFUSERS__KEYFRAME__STEPS", "3")
     settings = load_settings(config)
     assert settings.visual.diffusers.keyframe.steps == 3
-    assert registry.describe("visual", settings)["name"] == "diffusers+animatic"
-    assert type(registry.from_settings("visual", settings).motion).__name__ == "CameraMotion"
+    assert describe_backend("visual", settings)["name"] == "diffusers+animatic"
+    assert type(create_engine("visual", settings).motion).__name__ == "CameraMotion"
 
     bad = tmp_path / "bad.toml"
     bad.write_text('[visual.diffusers.keyframe]\nmodle = "x"\n', encoding="utf-8")

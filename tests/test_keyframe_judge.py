@@ -13,9 +13,9 @@ import pytest
 from PIL import Image
 
 from llm_server import ScriptedReply, chat_reply, scripted_server
+from personavlog.backends import create_llm
 from personavlog.config import LLMSettings, load_settings
 from personavlog.feedback.critics.keyframe_judge import MIN_JUDGE_SCORE, JudgeUnavailable, judge_keyframe
-from personavlog.llm.registry import make_llm
 
 PROMPT = "a woman with short brown hair sipping coffee by a rain-streaked café window, close-up"
 
@@ -33,7 +33,7 @@ def _answer(score: int, reasons: str = "the window and the cup are there", fix: 
 
 def test_a_good_judgement_passes_and_the_request_carries_image_prompt_and_style(keyframe: Path) -> None:
     with scripted_server([_answer(4)]) as server:
-        judge = make_llm(LLMSettings(backend="openai", base_url=server.base_url, vision=True, max_retries=0))
+        judge = create_llm(LLMSettings(backend="openai", base_url=server.base_url, vision=True, max_retries=0))
         critique = judge_keyframe(judge, 2, keyframe, PROMPT, "watercolor", round_=1, seed=7)
     assert critique.passed and critique.score == 4 and critique.threshold == MIN_JUDGE_SCORE
     assert (critique.stage, critique.target, critique.round) == ("clip/02", "shot 02 keyframe.judge", 1)
@@ -45,7 +45,7 @@ def test_a_good_judgement_passes_and_the_request_carries_image_prompt_and_style(
 
 def test_a_poor_judgement_fails_with_the_reasons_as_feedback(keyframe: Path) -> None:
     with scripted_server([_answer(2, "no café in sight, an empty street", "paint the café interior")]) as server:
-        judge = make_llm(LLMSettings(backend="openai", base_url=server.base_url, vision=True, max_retries=0))
+        judge = create_llm(LLMSettings(backend="openai", base_url=server.base_url, vision=True, max_retries=0))
         critique = judge_keyframe(judge, 3, keyframe, PROMPT, "cinematic")
     assert not critique.passed and critique.score == 2
     assert "no café in sight" in critique.feedback and "paint the café interior" in critique.feedback
@@ -53,18 +53,18 @@ def test_a_poor_judgement_fails_with_the_reasons_as_feedback(keyframe: Path) -> 
 
 def test_an_out_of_range_or_missing_answer_is_no_judgement(keyframe: Path) -> None:
     with scripted_server([_answer(9)]) as server:
-        judge = make_llm(LLMSettings(backend="openai", base_url=server.base_url, vision=True, max_retries=0))
+        judge = create_llm(LLMSettings(backend="openai", base_url=server.base_url, vision=True, max_retries=0))
         with pytest.raises(JudgeUnavailable, match="unusable"):
             judge_keyframe(judge, 1, keyframe, PROMPT, "cinematic")
     with scripted_server([ScriptedReply(503, {"error": {"message": "overloaded"}})]) as server:
-        judge = make_llm(LLMSettings(backend="openai", base_url=server.base_url, vision=True, max_retries=0))
+        judge = create_llm(LLMSettings(backend="openai", base_url=server.base_url, vision=True, max_retries=0))
         with pytest.raises(JudgeUnavailable, match="503"):
             judge_keyframe(judge, 1, keyframe, PROMPT, "cinematic")
 
 
 def test_a_judge_without_vision_is_refused_before_any_request(keyframe: Path) -> None:
     with scripted_server([_answer(5)]) as server:
-        judge = make_llm(LLMSettings(backend="openai", base_url=server.base_url, vision=False))
+        judge = create_llm(LLMSettings(backend="openai", base_url=server.base_url, vision=False))
         with pytest.raises(JudgeUnavailable, match="does not accept images"):
             judge_keyframe(judge, 1, keyframe, PROMPT, "cinematic")
     assert server.requests == []

@@ -11,9 +11,10 @@ import pytest
 
 from llm_server import ScriptedReply, chat_reply, free_port, llama_server, scripted_server
 from personavlog.agents import AgentCallLog, write_music_brief
+from personavlog.backends import create_llm
 from personavlog.config import LLMSettings
 from personavlog.errors import PersonaVlogError, StageError
-from personavlog.llm import LLMClient, LLMOutputError, make_llm
+from personavlog.llm import LLMClient, LLMOutputError
 from personavlog.llm.llamacpp import LlamaCppClient, default_model_path
 from personavlog.llm.openai_compat import OpenAICompatClient
 from personavlog.schema import (
@@ -48,7 +49,7 @@ PROMPT = (
 
 @pytest.fixture(scope="module")
 def embedded() -> LlamaCppClient:
-    client = make_llm(LLMSettings())
+    client = create_llm(LLMSettings())
     assert isinstance(client, LlamaCppClient)
     return client
 
@@ -56,11 +57,11 @@ def embedded() -> LlamaCppClient:
 def test_registry_builds_each_backend_and_rejects_unknown(embedded: LlamaCppClient) -> None:
     assert isinstance(embedded, LLMClient)
     assert embedded.name == "llamacpp" and embedded.model.endswith(".gguf") and not embedded.vision
-    remote = make_llm(LLMSettings(backend="openai", base_url="http://127.0.0.1:9/v1", vision=True))
+    remote = create_llm(LLMSettings(backend="openai", base_url="http://127.0.0.1:9/v1", vision=True))
     assert isinstance(remote, OpenAICompatClient) and remote.vision
     bogus = LLMSettings.model_construct(backend="nope")
     with pytest.raises(PersonaVlogError, match="unknown LLM backend"):
-        make_llm(bogus)
+        create_llm(bogus)
 
 
 def test_embedded_answers_with_schema_shaped_json(embedded: LlamaCppClient) -> None:
@@ -125,7 +126,7 @@ def test_openai_backend_against_a_real_llama_cpp_server() -> None:
     request = VlogRequest(theme="a rainy afternoon in a Paris cafe", reference=Path("ref.jpg"), duration_s=15)
     story, board = _tiny_board()
     with llama_server(default_model_path()) as base_url:
-        client = make_llm(LLMSettings(backend="openai", base_url=base_url, max_retries=1, timeout_s=120))
+        client = create_llm(LLMSettings(backend="openai", base_url=base_url, max_retries=1, timeout_s=120))
         assert isinstance(client, OpenAICompatClient)
         result = client.complete_json(PROMPT, SCHEMA, seed=3, max_tokens=80)
         assert set(result.parsed) == {"title", "mood", "tags"} and result.backend == "openai"
@@ -216,7 +217,7 @@ def test_openai_backend_sends_images_as_data_urls_and_the_key_as_bearer(
 def test_openai_backend_requires_the_named_key_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PV_MISSING_KEY", raising=False)
     with pytest.raises(PersonaVlogError, match="PV_MISSING_KEY"):
-        make_llm(_settings("http://127.0.0.1:9/v1", api_key_env="PV_MISSING_KEY"))
+        create_llm(_settings("http://127.0.0.1:9/v1", api_key_env="PV_MISSING_KEY"))
 
 
 def test_openai_backend_unreachable_port_is_one_clear_line() -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from personavlog.config import Settings, load_settings
+from personavlog.manifest import Manifest
 from personavlog.pipeline import Pipeline
 from personavlog.progress import ProgressCallback
-from personavlog.manifest import Manifest
 from personavlog.rundir import RunDir
 from personavlog.schema import VlogRequest
 

@@ -140,7 +140,7 @@ def options_model(
     *,
     exclude: Collection[str] = (),
     unknown: Literal["forbid", "ignore"] = "forbid",
-    **extra_fields: tuple[Any, FieldInfo],
+    **extra_fields: tuple[Any, Any],
 ) -> type[BaseModel]:
     """A flat model of the options (a jobs-file line, the web form) but those in `exclude`, plus `extra_fields`."""
     fields: dict[str, Any] = {}
@@ -150,6 +150,6 @@ def options_model(
         annotation = Annotated[(option.annotation, *option.constraints)] if option.constraints else option.annotation
         default = ... if option.required else option.default
         fields[option.name] = (annotation, Field(default=default, description=option.help or None))
-    return create_model(  # type: ignore[call-overload, no-any-return]
+    return create_model(  # type: ignore[call-overload]
         model_name, __config__=ConfigDict(extra=unknown), __doc__=doc, **fields, **extra_fields
     )

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
+from typing import Any, Literal, Protocol
 
-from personavlog.backends.record import LLMOptions, SectionOptions
+from personavlog.backends.record import LLMOptions, SectionOptions, load_object
 from personavlog.backends.registry import find_backend
 from personavlog.backends.sections import PARTS, VisualSettings, llm_options
-
-if TYPE_CHECKING:
-    from personavlog.llm.base import LLMClient
 
 EngineRole = Literal["visual", "speech", "music"]
 DescribedRole = Literal["llm", "judge", "visual", "speech", "music"]
@@ -48,18 +45,18 @@ def create_visual_engine(visual: VisualSettings) -> Any:
     """One engine for keyframes and clips: a whole visual engine, or a keyframe backend composed with a motion one."""
     if visual.uses_whole_engine():
         return find_backend("visual", visual.keyframe).create(visual.backend_options(visual.keyframe))
-    from personavlog.engines.visual.composed import ComposedVisualEngine
-
+    # Loaded by path like every engine, so the registry stays below the engines it lists.
+    composed = load_object("personavlog.engines.visual.composed:ComposedVisualEngine")
     keyframes = find_backend("keyframe", visual.keyframe).create(visual.part_options("keyframe"))
     motion = find_backend("motion", visual.motion).create(visual.part_options("motion"))
-    return ComposedVisualEngine(keyframes, motion)
+    return composed(keyframes, motion)
 
 
-def create_llm(options: LLMOptions) -> LLMClient:
-    """The client of the LLM backend `options` name (`settings.llm`, or `settings.judge`)."""
+def create_llm(options: LLMOptions) -> Any:
+    """The client (an `llm.base.LLMClient`) of the LLM backend `options` name (`settings.llm`, or `settings.judge`)."""
     backend = find_backend("llm", options.backend)
     own = options if isinstance(options, backend.options_model) else llm_options(options)
-    return cast("LLMClient", backend.create(own))
+    return backend.create(own)
 
 
 def _describe_visual(visual: VisualSettings) -> dict[str, str]:

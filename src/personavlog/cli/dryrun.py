@@ -26,8 +26,8 @@ def register(commands: Any) -> None:
 
 
 def dry_run(args: argparse.Namespace) -> int:
+    from personavlog.backends import describe_backend
     from personavlog.config import load_settings
-    from personavlog.engines import registry
     from personavlog.engines.visual.diffusers.estimate import estimate_all
     from personavlog.errors import InputError
     from personavlog.request_fields import build_request
@@ -37,7 +37,7 @@ def dry_run(args: argparse.Namespace) -> int:
         {"resolution": args.resolution, "aspect": args.aspect}, theme="dry run", reference=Path(".")
     )
     width, height = request.frame_size()
-    backends = {role: registry.describe(role, settings) for role in ("visual", "speech", "music")}
+    backends = {role: describe_backend(role, settings) for role in ("visual", "speech", "music")}
     try:
         estimates = estimate_all(settings, width, height)
     except FileNotFoundError as exc:

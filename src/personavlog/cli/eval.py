@@ -63,7 +63,7 @@ def run_eval(args: argparse.Namespace) -> int:
 
     def progress(result: CaseResult, done: int, total: int) -> None:
         state = f"error: {result.error}" if result.error else f"{result.runtime_s or 0:.0f} s"
-        record = {"system": result.system, "case": result.case.id, "error": result.error}
+        record: dict[str, object] = {"system": result.system, "case": result.case.id, "error": result.error}
         record.update(runtime_s=result.runtime_s, done=done, total=total)
         report(f"[{done}/{total}] {result.system} {result.case.id}: {state}", record)
 

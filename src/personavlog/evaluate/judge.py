@@ -54,9 +54,9 @@ def judge_plan(
     settings: LLMOptions, theme: str, persona: str, plan: str, images: list[Path] | None = None, seed: int = 0
 ) -> JudgeScores:
     """Scores for `plan` (a plain-text storyboard: one line per shot). Raises when the server is unusable."""
-    from personavlog.llm.registry import make_llm
+    from personavlog.backends import create_llm
 
-    llm = make_llm(settings)
+    llm = create_llm(settings)
     result = llm.complete_json(
         PROMPT.format(theme=theme, persona=persona or "unknown", plan=plan),
         SCHEMA,

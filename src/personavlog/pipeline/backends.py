@@ -1,12 +1,12 @@
-"""The backends one run uses, built on first use: the agents' LLM, the keyframe judge, the engines, the shot renderer."""
+"""The backends one run uses, built on first use: the agents' LLM, the keyframe judge, engines, shot renderer."""
 
 from __future__ import annotations
 
 import functools
 from typing import Any
 
+from personavlog.backends import EngineRole, create_engine, create_llm, describe_backends, engine_class
 from personavlog.config import Settings
-from personavlog.engines import registry
 
 
 class Backends:
@@ -18,22 +18,18 @@ class Backends:
 
     @functools.cached_property
     def llm(self) -> Any:
-        from personavlog.llm.registry import make_llm
-
-        return make_llm(self.settings.llm)
+        return create_llm(self.settings.llm)
 
     @functools.cached_property
     def judge(self) -> Any:
         """The configured vision model that judges keyframes, or None."""
         if self.settings.judge is None:
             return None
-        from personavlog.llm.registry import make_llm
+        return create_llm(self.settings.judge)
 
-        return make_llm(self.settings.judge)
-
-    def engine(self, role: str) -> Any:
+    def engine(self, role: EngineRole) -> Any:
         if role not in self._engines:
-            self._engines[role] = registry.from_settings(role, self.settings)
+            self._engines[role] = create_engine(role, self.settings)
         return self._engines[role]
 
     @functools.cached_property
@@ -45,16 +41,9 @@ class Backends:
 
     def speech_languages(self) -> list[str] | None:
         """The languages the configured voice speaks, when its backend says."""
-        cls = registry.backend_class("speech", self.settings.speech.backend)
+        cls = engine_class("speech", self.settings.speech.backend)
         return getattr(cls, "languages", None)
 
     def describe(self) -> dict[str, dict[str, str]]:
         """What the manifest records under `backends`: every role's backend and model; part of each stage's hash."""
-        llm = self.settings.llm
-        llm_model = str(llm.model_path or "gemma-3-270m-q4_k_m") if llm.backend == "llamacpp" else llm.model
-        return {
-            "llm": {"name": llm.backend, "model": llm_model},
-            "visual": registry.describe("visual", self.settings),
-            "speech": registry.describe("speech", self.settings),
-            "music": registry.describe("music", self.settings),
-        }
+        return describe_backends(self.settings)

@@ -33,7 +33,7 @@ class ServerConfig(BaseModel):
     @classmethod
     def from_env(cls, **values: object) -> ServerConfig:
         token = os.environ.get(TOKEN_ENV) or None
-        return cls(token=token, **values)  # type: ignore[arg-type]
+        return cls(token=token, **values)
 
     @property
     def loopback(self) -> bool:
