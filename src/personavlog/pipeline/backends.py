@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, cast
 
-from personavlog.backends import EngineRole, create_engine, create_llm, describe_backends, engine_class
+from personavlog.backends import create_engine, create_llm, describe_backends, engine_class
 from personavlog.config import Settings
+from personavlog.engines.music.base import MusicEngine
+from personavlog.engines.speech.base import SpeechEngine
+from personavlog.engines.visual.base import VisualEngine
+from personavlog.llm.base import LLMClient
 
 
 class Backends:
@@ -14,35 +18,41 @@ class Backends:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self._engines: dict[str, Any] = {}
 
     @functools.cached_property
-    def llm(self) -> Any:
-        return create_llm(self.settings.llm)
+    def llm(self) -> LLMClient:
+        return cast(LLMClient, create_llm(self.settings.llm))
 
     @functools.cached_property
-    def judge(self) -> Any:
+    def judge(self) -> LLMClient | None:
         """The configured vision model that judges keyframes, or None."""
         if self.settings.judge is None:
             return None
-        return create_llm(self.settings.judge)
+        return cast(LLMClient, create_llm(self.settings.judge))
 
-    def engine(self, role: EngineRole) -> Any:
-        if role not in self._engines:
-            self._engines[role] = create_engine(role, self.settings)
-        return self._engines[role]
+    @functools.cached_property
+    def speech(self) -> SpeechEngine:
+        return cast(SpeechEngine, create_engine("speech", self.settings))
+
+    @functools.cached_property
+    def music(self) -> MusicEngine:
+        return cast(MusicEngine, create_engine("music", self.settings))
+
+    @functools.cached_property
+    def visual(self) -> VisualEngine:
+        return cast(VisualEngine, create_engine("visual", self.settings))
 
     @functools.cached_property
     def shot_renderer(self) -> Any:
         """Where keyframes and clips render: this process's visual engine, or GPU actors on a Ray cluster."""
         from personavlog.distributed.shots import shot_renderer
 
-        return shot_renderer(self.settings, lambda: self.engine("visual"))
+        return shot_renderer(self.settings, lambda: self.visual)
 
     def speech_languages(self) -> list[str] | None:
         """The languages the configured voice speaks, when its backend says."""
-        cls = engine_class("speech", self.settings.speech.backend)
-        return getattr(cls, "languages", None)
+        languages: list[str] | None = getattr(engine_class("speech", self.settings.speech.backend), "languages", None)
+        return languages
 
     def describe(self) -> dict[str, dict[str, str]]:
         """What the manifest records under `backends`: every role's backend and model; part of each stage's hash."""

@@ -7,6 +7,8 @@ monologue that wrote them (see `reviews.voices_review`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from personavlog import timing
@@ -31,6 +33,24 @@ def retake_seed(manifest: Manifest, stage: StageId) -> int:
 def next_retake(manifest: Manifest, stage: StageId) -> None:
     """Count one more retake of an engine stage (its seed moves with the count)."""
     manifest.retake(stage).retake += 1
+
+
+def _retake_review(
+    stage: Stage,
+    ctx: RunContext,
+    critic: Callable[[int], list[Critique]],
+    roll_back: Callable[[Failed, int], bool],
+    files: Callable[[], list[Path]],
+) -> Review:
+    """The review of an engine stage: remembered by the stage's input hash, a retake is the stage run again."""
+    return Review(
+        key=str(stage.id),
+        state=lambda: ctx.manifest.stages[stage.id].input_hash,
+        critic=critic,
+        roll_back=roll_back,
+        redo=lambda: stage.redo(ctx),
+        files=files,
+    )
 
 
 def _rollback_all(loop: ReviewLoop, manifest: Manifest, failed: Failed, stage: StageId, round_: int) -> None:
@@ -63,7 +83,7 @@ class VoiceStage(Stage):
 
     def compute(self, ctx: RunContext) -> None:
         wav = ctx.run.voice(self.shot_id)
-        ctx.backends.engine("speech").synthesize(self._text(ctx), wav)
+        ctx.backends.speech.synthesize(self._text(ctx), wav)
         ctx.run.record_asset(ctx.manifest, wav, self.id)
 
 
@@ -144,13 +164,8 @@ class ClipStage(Stage):
             _rollback_all(loop, manifest, failed, self.id, round_)
             return True
 
-        return Review(
-            key=str(self.id),
-            state=lambda: manifest.stages[self.id].input_hash,
-            critic=critic,
-            roll_back=roll_back,
-            redo=lambda: self.redo(ctx),
-            files=lambda: [run.keyframe(self.shot_id), run.clip(self.shot_id)],
+        return _retake_review(
+            self, ctx, critic, roll_back, lambda: [run.keyframe(self.shot_id), run.clip(self.shot_id)]
         )
 
     def _judge_keyframe(self, ctx: RunContext, round_: int) -> list[Critique]:
@@ -212,7 +227,7 @@ class MusicStage(Stage):
         timeline = planned(manifest.timeline, "timeline")
         brief = planned(manifest.music_brief, "music brief")
         seed = retake_seed(manifest, self.id)
-        ctx.backends.engine("music").render(brief, self._spans(ctx), timeline.total_s, seed, ctx.run.music)
+        ctx.backends.music.render(brief, self._spans(ctx), timeline.total_s, seed, ctx.run.music)
         ctx.run.record_asset(manifest, ctx.run.music, self.id)
 
     def review(self, ctx: RunContext, loop: ReviewLoop) -> Review:
@@ -231,14 +246,7 @@ class MusicStage(Stage):
             _rollback_all(loop, manifest, failed, self.id, round_)
             return True
 
-        return Review(
-            key=str(self.id),
-            state=lambda: manifest.stages[self.id].input_hash,
-            critic=critic,
-            roll_back=roll_back,
-            redo=lambda: self.redo(ctx),
-            files=lambda: [ctx.run.music],
-        )
+        return _retake_review(self, ctx, critic, roll_back, lambda: [ctx.run.music])
 
 
 class ComposeStage(Stage):
@@ -322,11 +330,4 @@ class ComposeStage(Stage):
                 loop.rollback(manifest, index, str(self.id), round_)
             return changed
 
-        return Review(
-            key=str(self.id),
-            state=lambda: manifest.stages[self.id].input_hash,
-            critic=critic,
-            roll_back=roll_back,
-            redo=lambda: self.redo(ctx),
-            files=lambda: [ctx.run.video, ctx.run.srt],
-        )
+        return _retake_review(self, ctx, critic, roll_back, lambda: [ctx.run.video, ctx.run.srt])
