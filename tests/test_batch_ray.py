@@ -19,6 +19,7 @@ import pytest
 from personavlog.batch.summary import read_summary
 from personavlog.distributed import TransientError, WorkerDied
 from personavlog.errors import InputError
+from personavlog.manifest import AssetId, AssetKind
 from personavlog.rundir import RunDir
 
 # Loopback only (Ray's single-machine mode), no memory monitor killing workers on a shared 2-core machine.
@@ -146,10 +147,10 @@ def test_no_asset_is_lost_duplicated_or_half_written(ray_batch: BatchRun) -> Non
         run = RunDir(ray_batch.out / name)
         manifest = run.load()
         assert manifest.status == "done"
-        for relative in manifest.assets:
-            assert run.asset_intact(manifest, run.root / relative), f"{name}/{relative}"
+        for asset in manifest.assets:
+            assert run.asset_intact(manifest, run.path(asset)), f"{name}/{asset}"
         on_disk = {p.relative_to(run.root).as_posix() for p in (run.root / "shots").rglob("*") if p.is_file()}
-        recorded = {path for path in manifest.assets if path.startswith("shots/")}
+        recorded = {str(asset) for asset in manifest.assets if asset.shot is not None}
         assert on_disk == recorded, f"{name}: files no manifest accounts for"
         assert not list(run.root.rglob(".*.tmp*")), f"{name}: half-written file left"
         assert not (run.root / ".takes").exists()
@@ -238,8 +239,8 @@ def test_shots_render_on_actors_that_load_their_engine_once(ray_batch: BatchRun,
     manifest = resume_vlog(first.root, settings)
     assert manifest.status == "done"
     for shot in manifest.storyboard.shots:
-        keyframe = f"shots/{shot.id:02d}/keyframe.png"
-        assert first.asset_intact(manifest, first.root / keyframe)
+        keyframe = AssetId(AssetKind.KEYFRAME, shot.id)
+        assert first.asset_intact(manifest, first.path(keyframe))
         # The same inputs give the same picture on an actor as in the batch worker: retries are idempotent.
         assert manifest.assets[keyframe].sha256 == original.assets[keyframe].sha256
     stats = actor_stats(settings, 2)
