@@ -81,7 +81,8 @@ def ray_batch(
     jobs = [
         {"theme": "a morning run by the river", "reference": str(astronaut), **SHORT, "no_feedback": True},
         {"theme": "baking bread at home", "reference": str(grace_hopper), **SHORT, "no_feedback": True, "seed": 2},
-        {"theme": "a rainy day at the museum", "reference": str(astronaut), **SHORT, "max_rounds": 1},
+        # Seed 1: with one candidate per call, the embedded writer finds no valid monologue line for seed 0.
+        {"theme": "a rainy day at the museum", "reference": str(astronaut), **SHORT, "max_rounds": 1, "seed": 1},
     ]
     (root / "jobs.jsonl").write_text("".join(json.dumps(job) + "\n" for job in jobs))
     out = root / "out"

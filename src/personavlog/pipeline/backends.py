@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from personavlog.backends import create_engine, create_llm, describe_backends, engine_class
 from personavlog.config import Settings
-from personavlog.engines.music.base import MusicEngine
-from personavlog.engines.speech.base import SpeechEngine
-from personavlog.engines.visual.base import VisualEngine
-from personavlog.llm.base import LLMClient
+
+if TYPE_CHECKING:  # the engine packages import their models' libraries: only their Protocols are needed here
+    from personavlog.engines.music.base import MusicEngine
+    from personavlog.engines.speech.base import SpeechEngine
+    from personavlog.engines.visual.base import VisualEngine
+    from personavlog.llm.base import LLMClient
 
 
 class Backends:
@@ -21,26 +23,26 @@ class Backends:
 
     @functools.cached_property
     def llm(self) -> LLMClient:
-        return cast(LLMClient, create_llm(self.settings.llm))
+        return cast("LLMClient", create_llm(self.settings.llm))
 
     @functools.cached_property
     def judge(self) -> LLMClient | None:
         """The configured vision model that judges keyframes, or None."""
         if self.settings.judge is None:
             return None
-        return cast(LLMClient, create_llm(self.settings.judge))
+        return cast("LLMClient", create_llm(self.settings.judge))
 
     @functools.cached_property
     def speech(self) -> SpeechEngine:
-        return cast(SpeechEngine, create_engine("speech", self.settings))
+        return cast("SpeechEngine", create_engine("speech", self.settings))
 
     @functools.cached_property
     def music(self) -> MusicEngine:
-        return cast(MusicEngine, create_engine("music", self.settings))
+        return cast("MusicEngine", create_engine("music", self.settings))
 
     @functools.cached_property
     def visual(self) -> VisualEngine:
-        return cast(VisualEngine, create_engine("visual", self.settings))
+        return cast("VisualEngine", create_engine("visual", self.settings))
 
     @functools.cached_property
     def shot_renderer(self) -> Any:
