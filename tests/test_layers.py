@@ -1,6 +1,6 @@
 """Layering: no import cycle between the top-level parts of personavlog, and `measure` stays at the bottom.
 
-A top-level part is a subpackage (`agents`, `compose`, ...) or a root module (`timing`, `cli_sheet`, ...); the
+A top-level part is a subpackage (`agents`, `compose`, ...) or a root module (`timing`, `rundir`, ...); the
 package's own `__init__` is the part `personavlog`. Every import counts, also those inside functions.
 """
 
