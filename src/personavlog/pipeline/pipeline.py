@@ -25,11 +25,11 @@ from personavlog.fsutil import sha256_file
 from personavlog.inputs import check_reference_image
 from personavlog.manifest import Manifest, StageId, StageName
 from personavlog.media import wav_duration_s
-from personavlog.pipeline.backends import Backends
 from personavlog.pipeline.planning import MonologueStage, MusicBriefStage, StoryboardStage, VisualStage, write_plan
 from personavlog.pipeline.rendering import ClipStage, ComposeStage, MusicStage, VoiceStage, next_retake, prefetch_clips
 from personavlog.pipeline.review import ReviewLoop
 from personavlog.pipeline.reviews import mark_voices_reviewed, script_review, voices_review
+from personavlog.pipeline.run_backends import RunBackends
 from personavlog.pipeline.stage import RunContext, planned
 from personavlog.progress import ProgressCallback, ProgressEvent, ignore
 from personavlog.rundir import RunDir
@@ -51,7 +51,7 @@ class Pipeline:
         self.emit = on_event or ignore
         self.allow_no_face = allow_no_face
         self.reviews = ReviewLoop(run, self.emit)
-        self.backends = Backends(settings)
+        self.backends = RunBackends(settings)
 
     # ---- entry points ---------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from personavlog.config import Settings
 from personavlog.errors import StageError
 from personavlog.fsutil import sha256_json
 from personavlog.manifest import LLMCall, Manifest, StageId, StageName, StageRecord, document_hash
-from personavlog.pipeline.backends import Backends
+from personavlog.pipeline.run_backends import RunBackends
 from personavlog.progress import ProgressCallback, ProgressEvent
 from personavlog.rundir import RunDir
 from personavlog.schema import Story
@@ -39,7 +39,7 @@ class RunContext:
     """One invocation of the pipeline on one run directory: its manifest, backends, progress and bookkeeping."""
 
     def __init__(
-        self, run: RunDir, backends: Backends, emit: ProgressCallback, manifest: Manifest, allow_no_face: bool
+        self, run: RunDir, backends: RunBackends, emit: ProgressCallback, manifest: Manifest, allow_no_face: bool
     ):
         self.run = run
         self.backends = backends

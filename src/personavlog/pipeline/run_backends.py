@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # the engine packages import their models' libraries: only th
     from personavlog.llm.base import LLMClient
 
 
-class Backends:
+class RunBackends:
     """Every backend the configuration names, created lazily so a cached run loads no model at all."""
 
     def __init__(self, settings: Settings):
