@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from personavlog.manifest import AGENT_STAGES
 from personavlog.schema import Critique, Framing
 
-AGENT_STAGES = ("persona", "story", "storyboard", "visual", "monologue", "music_brief")
 RETAKE_SEED_STEP = 1009
 """Seed offset per retake of an engine stage: far from the seeds neighbouring requests use."""
 
@@ -51,4 +51,4 @@ def wants_closer(critiques: Iterable[Critique]) -> bool:
 
 
 def is_agent_stage(stage: str) -> bool:
-    return stage in AGENT_STAGES
+    return stage in {name.value for name in AGENT_STAGES}
