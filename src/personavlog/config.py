@@ -77,8 +77,14 @@ def load_settings(path: Path | None = None) -> Settings:
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise InputError(f"config file not found: {path}") from None
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise InputError(f"config file {path} is not valid TOML: {exc}") from None
+        except IsADirectoryError:
+            raise InputError(f"config file {path} is a directory, not a TOML file") from None
+        except OSError as exc:
+            raise InputError(f"config file {path} cannot be read ({exc.strerror or exc})") from None
+        except UnicodeDecodeError:
+            raise InputError(f"config file {path} is not valid TOML: it is not UTF-8 text") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"config file {path} is not valid TOML: {' '.join(str(exc).split())}") from None
     data = _merge(data, _env_overrides())
     try:
         return Settings.model_validate(data)

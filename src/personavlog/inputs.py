@@ -2,37 +2,54 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+import numpy as np
 
 from personavlog.errors import InputError
+from personavlog.vision.imageio import MAX_JPEG_PIXELS, MIN_SIDE, read_reference
 
-MAX_REFERENCE_PIXELS = 40_000_000
-MIN_REFERENCE_SIDE = 64
+MAX_REFERENCE_PIXELS = MAX_JPEG_PIXELS
+MIN_REFERENCE_SIDE = MIN_SIDE
 
 
-def check_reference_image(path: Path) -> None:
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"reference image not found: {path}")
-    if not path.is_file():
-        raise InputError(f"reference image is not a file: {path}")
+def resolve_reference(path: Path | str) -> Path:
+    """The absolute path of the picture a reference names: a symbolic link is followed wherever it points (a user's
+    photo library is often linked in); one that cannot be followed (a loop, a missing target) is kept as given, for
+    the check to name what the user wrote."""
+    path = Path(path).expanduser()
     try:
-        with Image.open(path) as image:
-            width, height = image.size
-            if width * height > MAX_REFERENCE_PIXELS:
-                raise InputError(f"reference image is too large ({width}x{height}); use at most 40 megapixels")
-            image.verify()
-    except InputError:
-        raise
-    except PermissionError:
-        raise InputError(f"reference image is not readable: {path}") from None
-    except (UnidentifiedImageError, Image.DecompressionBombError):
-        raise InputError(f"reference is not an image PersonaVlog can read (PNG, JPEG, WebP, ...): {path}") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise InputError(f"reference image is damaged or unreadable: {path} ({exc})") from None
-    if min(width, height) < MIN_REFERENCE_SIDE:
-        raise InputError(
-            f"reference image is too small ({width}x{height}); use at least {MIN_REFERENCE_SIDE} px a side"
-        )
+        resolved = path.resolve()
+    except (OSError, RuntimeError):
+        resolved = None
+    return resolved if resolved is not None and resolved.exists() else Path(os.path.abspath(path))
+
+
+def check_reference_image(path: Path, need_face: bool = False) -> None:
+    """The reference decodes (reduced, in bounded memory) and is large enough; with `need_face`, it shows a face.
+
+    Raises InputError with one line; reads the file only.
+    """
+    image, _ = read_reference(Path(path))
+    if need_face:
+        from personavlog.vision.faces import largest_face, no_face_message
+
+        if largest_face(np.asarray(image.convert("RGB"))) is None:
+            raise InputError(no_face_message(Path(path)))
+
+
+def check_output_dir(out: Path) -> None:
+    """`out` can become a run directory: it is one already, or it can be made where it is. Leaves nothing behind."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"the output {out} is an existing file, not a directory; choose another --out")
+    existing = next(parent for parent in (out, *out.parents) if parent.exists() or parent == parent.parent)
+    if not existing.is_dir():
+        raise InputError(f"the output {out} lies under {existing}, which is a file, not a directory")
+    try:
+        Path(tempfile.mkdtemp(prefix=".personavlog-probe-", dir=existing)).rmdir()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise InputError(f"cannot create the run directory {out}: {existing} is not writable ({reason})") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
@@ -14,6 +15,14 @@ _SHORT_SIDE = {"360p": 360, "480p": 480, "720p": 720, "1080p": 1080}
 
 MIN_DURATION_S = 10.0
 MAX_DURATION_S = 180.0
+MAX_SEED = 2**32 - 1
+"""llama.cpp takes a 32-bit seed: a larger one would silently give the vlog of a smaller one."""
+MAX_STYLE_LENGTH = 100
+
+
+def plain_text(text: str) -> str:
+    """`text` on one line: control characters (NUL, ESC, line breaks, ...) become spaces, runs of spaces one."""
+    return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in text).split())
 
 
 class Document(BaseModel):
@@ -96,7 +105,11 @@ class VlogRequest(Document):
         min_length=1, max_length=500, description='what the vlog is about, e.g. "a rainy afternoon in a Paris café"'
     )
     reference: Path = Field(description="photo or drawing of the protagonist")
-    style: str = Field(default="cinematic", description="cinematic, film 35mm, watercolor, anime, vhs, documentary")
+    style: str = Field(
+        default="cinematic",
+        max_length=MAX_STYLE_LENGTH,
+        description="cinematic, film 35mm, watercolor, anime, vhs, documentary",
+    )
     duration_s: float = Field(
         default=30.0,
         ge=MIN_DURATION_S,
@@ -114,7 +127,7 @@ class VlogRequest(Document):
         max_length=400,
         description='your own words for the protagonist\'s look, used verbatim, e.g. "a woman in a red raincoat"',
     )
-    seed: int = Field(default=0, ge=0, description="the same request and seed make the same vlog")
+    seed: int = Field(default=0, ge=0, le=MAX_SEED, description="the same request and seed make the same vlog")
     feedback: bool = Field(
         default=True,
         description="critics check every result and roll back what fails",
@@ -130,7 +143,7 @@ class VlogRequest(Document):
     @field_validator("theme")
     @classmethod
     def _theme_not_blank(cls, value: str) -> str:
-        value = " ".join(value.split())
+        value = plain_text(value)
         if not value:
             raise ValueError("theme must not be empty")
         return value
@@ -138,10 +151,15 @@ class VlogRequest(Document):
     @field_validator("style")
     @classmethod
     def _style_normalised(cls, value: str) -> str:
-        value = " ".join(value.lower().split())
+        value = plain_text(value).lower()
         if not value:
             raise ValueError("style must not be empty")
         return value
+
+    @field_validator("persona")
+    @classmethod
+    def _persona_plain(cls, value: str | None) -> str | None:
+        return (plain_text(value) or None) if value is not None else None
 
     def frame_size(self) -> tuple[int, int]:
         """(width, height) in pixels, both even."""

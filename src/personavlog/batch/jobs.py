@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from personavlog.errors import InputError
 from personavlog.fsutil import slug
+from personavlog.inputs import resolve_reference
 from personavlog.request_fields import build_request, options_model
 from personavlog.schema import VlogRequest
 
@@ -51,7 +52,7 @@ def parse_line(text: str, line: int, base: Path, source: str = "jobs file", allo
         raise InputError.from_validation(exc, where) from None
     given = options.model_dump(exclude={"reference", "allow_no_face"}, exclude_unset=True)
     reference = options.reference.expanduser()  # type: ignore[attr-defined]
-    reference = (reference if reference.is_absolute() else base / reference).resolve()
+    reference = resolve_reference(reference if reference.is_absolute() else base / reference)
     request = build_request(given, where, reference=reference)
     chosen = options.allow_no_face  # type: ignore[attr-defined]
     return Job(

@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, on_event: Any) -> Path:
     from personavlog.api import make_vlog, plan_vlog, redo_shot, resume_vlog
     from personavlog.config import load_settings
+    from personavlog.inputs import check_output_dir
 
     settings = load_settings(args.config)
     if args.command == "redo":
@@ -60,6 +61,7 @@ def _run(args: argparse.Namespace, on_event: Any) -> Path:
         return args.dir / "vlog.mp4"
     request = request_from_args(args)
     out = args.out or Path("out") / slug(request.theme, RUN_NAME_LENGTH)
+    check_output_dir(out)
     if args.command == "plan":
         plan_vlog(request, out, settings, on_event, allow_no_face=args.allow_no_face)
         return out / "manifest.json"

@@ -90,5 +90,7 @@ def add_request_arguments(parser: argparse.ArgumentParser) -> None:
 
 def request_from_args(args: argparse.Namespace) -> VlogRequest:
     values = {option.name: getattr(args, option.name) for option in REQUEST_OPTIONS if hasattr(args, option.name)}
-    reference = Path(values.pop("reference")).expanduser().resolve()
+    from personavlog.inputs import resolve_reference
+
+    reference = resolve_reference(values.pop("reference"))
     return build_request(values, spell=flag, reference=reference)

@@ -35,13 +35,15 @@ class Bars:
             console=self._console,
         )
         self._tasks: dict[str, TaskID] = {}
+        self._started = False
 
     def __enter__(self) -> Bars:
-        self._progress.start()
         return self
 
     def __exit__(self, *_: object) -> None:
-        self._progress.stop()
+        # Started by the first event only: a request refused before the run begins leaves its one error line alone.
+        if self._started:
+            self._progress.stop()
 
     def _task(self, event: ProgressEvent, total: int | None = None) -> TaskID:
         if event.stage not in self._tasks:
@@ -49,6 +51,9 @@ class Bars:
         return self._tasks[event.stage]
 
     def __call__(self, event: ProgressEvent) -> None:
+        if not self._started:
+            self._progress.start()
+            self._started = True
         if event.kind == "stage_start":
             self._task(event)
         elif event.kind == "shot_progress" and event.total:

@@ -163,7 +163,7 @@ class Pipeline:
     # ---- bookkeeping ----------------------------------------------------------------------------
 
     def _check_request(self, request: VlogRequest) -> None:
-        check_reference_image(request.reference)
+        check_reference_image(request.reference, need_face=not self.allow_no_face)
         languages = self.backends.speech_languages()
         if languages is not None and request.language.split("-")[0].lower() not in languages:
             raise InputError(

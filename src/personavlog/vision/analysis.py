@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from personavlog.errors import InputError
 from personavlog.schema import FaceBox
 from personavlog.vision.cutout import crop_box, save_cutout
-from personavlog.vision.faces import largest_face
+from personavlog.vision.faces import largest_face, no_face_message
 from personavlog.vision.imageio import load_reference
 from personavlog.vision.palette import colour_name, dominant_colours, hair_colour_name, luma, main_colour, to_hex
 from personavlog.vision.segment import decontaminate, feather, person_mask
@@ -101,10 +101,7 @@ def analyze_reference(image_path: Path, cutout_out: Path, allow_no_face: bool = 
     height, width = rgb.shape[:2]
     face = largest_face(rgb)
     if face is None and not allow_no_face:
-        raise InputError(
-            f"no face found in the reference image {image_path}; "
-            "pass --allow-no-face to use the whole image as the character"
-        )
+        raise InputError(no_face_message(image_path))
     # A drawn character with its own transparency is trusted as is; a photo is segmented.
     hard = np.where(given_alpha >= 128, 255, 0).astype(np.uint8) if given_alpha is not None else person_mask(rgb, face)
     if int(hard.sum()) == 0:

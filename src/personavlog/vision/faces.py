@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import cv2
 import cv2.data
@@ -42,6 +43,10 @@ def detect_faces(image_rgb: np.ndarray, min_fraction: float = 0.06) -> list[Face
                 for x, y, w, h in boxes
             ]
     return []
+
+
+def no_face_message(path: Path) -> str:
+    return f"no face found in the reference image {path}; pass --allow-no-face to use the whole image as the character"
 
 
 def largest_face(image_rgb: np.ndarray, min_fraction: float = 0.06) -> FaceBox | None:

@@ -11,12 +11,13 @@ from PIL import Image, UnidentifiedImageError
 
 from personavlog.errors import InputError
 from personavlog.inputs import MAX_REFERENCE_PIXELS, check_reference_image
+from personavlog.vision.imageio import pixel_limit
 
 TOKEN_ENV = "PERSONAVLOG_TOKEN"
 TOKEN_COOKIE = "personavlog_token"
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 # Formats are detected from the bytes; the client's file name and content type are never trusted.
-_ACCEPTED_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
+_ACCEPTED_FORMATS = {"PNG": "png", "JPEG": "jpg", "MPO": "jpg", "WEBP": "webp"}  # MPO: many phones' JPEGs
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 
@@ -53,7 +54,7 @@ def host_header_allowed(host_header: str | None) -> bool:
 def sniff_image(data: bytes, max_pixels: int = MAX_REFERENCE_PIXELS) -> str:
     """The file extension for an accepted image, judged by its content; refuses other types and pixel bombs."""
     try:
-        with Image.open(io.BytesIO(data), formats=list(_ACCEPTED_FORMATS)) as image:
+        with Image.open(io.BytesIO(data), formats=["PNG", "JPEG", "WEBP"]) as image:  # an MPO opens as a JPEG
             image_format = image.format or ""
             width, height = image.size
     except Image.DecompressionBombError:
@@ -62,9 +63,12 @@ def sniff_image(data: bytes, max_pixels: int = MAX_REFERENCE_PIXELS) -> str:
         raise Refusal(415, "the reference must be a PNG, JPEG or WebP image") from None
     if image_format not in _ACCEPTED_FORMATS:
         raise Refusal(415, "the reference must be a PNG, JPEG or WebP image")
-    if width * height > max_pixels:
+    limit = min(max_pixels, pixel_limit(image_format))
+    if width * height > limit:
         raise Refusal(
-            413, f"the image has too many pixels ({width}x{height}); at most {max_pixels // 1_000_000} megapixels"
+            413,
+            f"the image has too many pixels ({width}x{height}); at most {limit // 1_000_000} megapixels"
+            + ("" if image_format in ("JPEG", "MPO") else f" for a {image_format}"),
         )
     return _ACCEPTED_FORMATS[image_format]
 
