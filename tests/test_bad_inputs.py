@@ -212,6 +212,31 @@ def test_refused_with_one_line_and_exit_2(
         assert (tmp_path / "notes.txt").read_text() == "keep me"
 
 
+@pytest.mark.parametrize("command", ["resume", "redo"])
+@pytest.mark.parametrize("given", ["a file", "a missing folder", "a folder without a manifest"])
+def test_resume_and_redo_refuse_what_is_not_a_run_directory(
+    command: str, given: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    run = tmp_path / "run"
+    if given == "a file":
+        run.write_text("keep me")
+    elif given == "a folder without a manifest":
+        run.mkdir()
+    try:
+        code: int | str | None = main([command, str(run), *(["--shot", "1"] if command == "redo" else [])])
+    except SystemExit as exit_:
+        code = exit_.code
+    _assert_refused(code, capsys.readouterr().err, "is not a PersonaVlog run directory")
+    assert not (tmp_path / "personavlog-error.log").exists()
+    if given == "a missing folder":
+        assert not run.exists()
+    elif given == "a file":
+        assert run.read_text() == "keep me"
+    else:
+        assert not list(run.iterdir())
+
+
 THROUGH_A_PROCESS = (
     "image-zero-bytes",
     "image-png-bomb-60000x60000",
@@ -427,6 +452,41 @@ def test_web_uploads_are_checked_the_same_way(maker: make.Maker, status: int, tm
         assert "\n" not in refusal.message and str(tmp_path) not in refusal.message
         return
     assert status == 0, "an upload that must be refused was accepted"
+
+
+def test_the_studio_refuses_bad_uploads_and_options_with_one_line(tmp_path: Path, astronaut: Path) -> None:
+    """Through a real `personavlog serve`: a 4xx with a one-line `detail` each, and no job is created."""
+    pytest.importorskip("personavlog.web.routes")
+    from test_web_api import WebServer, assert_clean_error
+
+    made = tmp_path / "made"
+    made.mkdir()
+    photo = astronaut.read_bytes()
+    uploads = [
+        (b"", {}, 422, "empty"),
+        (make.truncated_jpeg(made, astronaut).read_bytes(), {}, 422, "damaged"),
+        (make.text_named_jpg(made, astronaut).read_bytes(), {}, 415, "PNG, JPEG or WebP"),
+        (make.png_bomb(made, astronaut).read_bytes(), {}, 413, "pixels"),
+        (make.svg_named_png(made, astronaut).read_bytes(), {}, 415, "PNG, JPEG or WebP"),
+        (make.one_pixel(made, astronaut).read_bytes(), {}, 422, "too small"),
+        (make.png_of_too_many_pixels(made, astronaut).read_bytes(), {}, 413, "50 megapixels for a PNG"),
+        (photo, {"seed": "-1"}, 422, "seed"),
+        (photo, {"seed": str(2**40)}, 422, "seed"),
+        (photo, {"duration": "nan"}, 422, "duration"),
+        (photo, {"style": " "}, 422, "style"),
+        (photo, {"theme": "sunny " * 3400}, 422, "theme"),
+    ]
+    server = WebServer(tmp_path / "data").start()
+    try:
+        for data, fields, status, needle in uploads:
+            detail = assert_clean_error(server.submit(data, filename="me.png", **fields), status)
+            assert needle in detail, (fields, detail)
+            assert str(tmp_path) not in detail, "the server's own paths stay private"
+        assert server.get("/api/jobs").json()["jobs"] == []
+        jobs = tmp_path / "data" / "jobs"
+        assert not jobs.exists() or not list(jobs.iterdir())
+    finally:
+        server.stop()
 
 
 # ---- one real render: an awkward image, a theme of shell metacharacters, CJK and emoji, the default run folder

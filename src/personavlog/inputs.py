@@ -53,3 +53,12 @@ def check_output_dir(out: Path) -> None:
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise InputError(f"cannot create the run directory {out}: {existing} is not writable ({reason})") from None
+
+
+def check_run_dir(run: Path) -> None:
+    """`run` is a run directory that `resume` and `redo` can open (checked before its lock creates anything)."""
+    run = Path(run)
+    if run.exists() and not run.is_dir():
+        raise InputError(f"{run} is not a PersonaVlog run directory (it is a file)")
+    if not (run / "manifest.json").is_file():
+        raise InputError(f"{run} is not a PersonaVlog run directory (no manifest.json)")

@@ -50,9 +50,11 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, on_event: Any) -> Path:
     from personavlog.api import make_vlog, plan_vlog, redo_shot, resume_vlog
     from personavlog.config import load_settings
-    from personavlog.inputs import check_output_dir
+    from personavlog.inputs import check_output_dir, check_run_dir
 
     settings = load_settings(args.config)
+    if args.command in ("redo", "resume"):
+        check_run_dir(args.dir)
     if args.command == "redo":
         redo_shot(args.dir, args.shot, args.note, settings, on_event, allow_no_face=args.allow_no_face)
         return args.dir / "vlog.mp4"

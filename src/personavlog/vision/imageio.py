@@ -65,19 +65,23 @@ def _not_an_image(path: Path) -> InputError:
         head = handle.read(512).lstrip().lower()
     if head.startswith(b"<svg") or (head.startswith(b"<?xml") and b"<svg" in head):
         return InputError(f"reference {path} is an SVG drawing; export it as PNG first ({_READABLE} are read)")
-    kind = "is empty" if not head else "is not an image PersonaVlog can read"
+    kind = "is empty" if path.stat().st_size == 0 else "is not an image PersonaVlog can read"
     return InputError(f"reference {path} {kind} ({_READABLE} are read)")
 
 
 def _eight_bit(image: Image.Image) -> Image.Image:
-    """16-bit and 32-bit grey (a 16-bit PNG, a scientific TIFF) as 8-bit L; Pillow converts every other mode."""
-    if image.mode not in ("I", "I;16", "I;16L", "I;16B", "I;16N", "F"):
-        return image
-    values = np.asarray(image, dtype=np.float64)
-    top = 65535.0 if image.mode != "F" and values.max(initial=0) > 255 else 255.0
+    """16-bit and 32-bit grey (a 16-bit PNG, a scientific TIFF) as 8-bit L: Pillow's own conversion clips at 255,
+    which turns a 16-bit photo into a white page. Every other mode Pillow converts itself."""
+    if image.mode.startswith("I;16"):
+        return Image.fromarray((np.asarray(image) // 257).astype(np.uint8), mode="L")
+    if image.mode == "I":
+        values = np.clip(np.asarray(image), 0, 65535)
+        return Image.fromarray((values // 257 if values.max(initial=0) > 255 else values).astype(np.uint8), mode="L")
     if image.mode == "F":
-        top = max(float(values.max(initial=0)), 1.0)
-    return Image.fromarray(np.clip(np.round(values * (255.0 / top)), 0, 255).astype(np.uint8), mode="L")
+        values = np.asarray(image, dtype=np.float32)
+        top = max(float(values.max(initial=0.0)), 1.0)
+        return Image.fromarray(np.clip(values * (255.0 / top), 0, 255).astype(np.uint8), mode="L")
+    return image
 
 
 _ORIENTATION_TAG = 0x0112
