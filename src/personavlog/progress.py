@@ -8,7 +8,9 @@ from typing import Literal, TextIO
 
 from pydantic import BaseModel, Field
 
-EventKind = Literal["run_start", "stage_start", "stage_done", "stage_cached", "shot_progress", "critique", "run_done"]
+EventKind = Literal[
+    "run_start", "stage_start", "stage_done", "stage_cached", "shot_progress", "critique", "warning", "run_done"
+]
 
 
 class ProgressEvent(BaseModel):

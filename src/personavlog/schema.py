@@ -288,6 +288,10 @@ class Critique(Document):
     passed: bool
     feedback: str = ""
     round: int = 0
+    measured: bool = True
+    """False when the critic itself failed: nothing was judged, and no rollback follows from it."""
+    reason: str = ""
+    """Why it was not measured (the critic's error)."""
 
 
 class Rollback(Document):

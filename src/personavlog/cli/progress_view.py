@@ -68,6 +68,8 @@ class Bars:
         elif event.kind == "critique" and " passed (" not in event.message:
             # Passing checks are in the manifest; the terminal shows what failed and what was done about it.
             self._console.print(f"[yellow]{_label(event)}: {event.message}[/yellow]")
+        elif event.kind == "warning":
+            self._console.print(f"[yellow]warning: {_label(event)}: {event.message}[/yellow]")
 
 
 def pipeline_progress(mode: ProgressMode) -> Bars | JsonLines | None:

@@ -11,8 +11,14 @@ RETAKE_SEED_STEP = 1009
 """Seed offset per retake of an engine stage: far from the seeds neighbouring requests use."""
 
 
+def fails(critique: Critique) -> bool:
+    """Whether a critique asks for a rollback: measured and not passed (a critic that could not measure asks
+    nothing)."""
+    return critique.measured and not critique.passed
+
+
 def failing(critiques: Iterable[Critique]) -> list[Critique]:
-    return [c for c in critiques if not c.passed]
+    return [c for c in critiques if fails(c)]
 
 
 def is_theme_check(critique: Critique) -> bool:
@@ -21,8 +27,8 @@ def is_theme_check(critique: Critique) -> bool:
 
 def take_quality(critiques: Iterable[Critique]) -> tuple[int, int, float]:
     """Compare takes of the same artifact: theme checks passed first (a take that fixes a line's length but loses
-    the theme is worse), then all checks passed, then the smaller total shortfall."""
-    chosen = list(critiques)
+    the theme is worse), then all checks passed, then the smaller total shortfall; checks not measured do not count."""
+    chosen = [c for c in critiques if c.measured]
     return (
         sum(c.passed for c in chosen if is_theme_check(c)),
         sum(c.passed for c in chosen),

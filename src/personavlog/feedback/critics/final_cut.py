@@ -29,7 +29,8 @@ def critique_final_cut(
     requested_s: float,
     round_: int = 0,
 ) -> list[Critique]:
-    sync = caption_sync(read_srt(srt), transcribe(video))
+    heard = transcribe(video)
+    sync = caption_sync(read_srt(srt), heard)
     duration_error = abs(duration_s - requested_s) / requested_s
     return [
         Critique(
@@ -59,6 +60,8 @@ def critique_final_cut(
             feedback=f"Captions are {sync.mean_abs_offset_s:.2f} s away from the voice on average "
             f"({sync.matched_share:.0%} of cues matched).",
             round=round_,
+            measured=heard.words_aligned,
+            reason="" if heard.words_aligned else "the recogniser could not time the words",
         ),
         Critique(
             stage="compose",
