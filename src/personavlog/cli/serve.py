@@ -41,8 +41,7 @@ def serve(args: argparse.Namespace) -> int:
         from personavlog.web.server_state import ServerConfig, default_data_dir
     except ImportError as exc:
         missing = exc.name or "a module"
-        hint = 'pip install "personavlog[web]"'
-        raise InputError(f"the web studio needs its extra: {hint} ({missing} missing)") from None
+        raise InputError(f"the web studio's dependencies are missing ({missing}): run `pip install -e .`") from None
     from personavlog.config import load_settings
 
     if not 0 < args.port < 65536:
