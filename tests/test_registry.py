@@ -27,7 +27,7 @@ from personavlog.backends import (
     find_backend,
 )
 from personavlog.config import Settings, load_settings
-from personavlog.engines.settings import OpenAISpeechSettings
+from personavlog.engines.settings import MidiSettings, OpenAISpeechSettings
 from personavlog.errors import InputError
 
 # What the manifest recorded under `backends` for these configurations before the registry took one shape: stage
@@ -148,7 +148,7 @@ def test_a_section_is_validated_by_the_options_of_the_backend_it_names(tmp_path:
 def test_options_of_a_backend_not_in_use_are_ignored_but_a_misspelt_key_is_not(tmp_path: Path) -> None:
     settings = _settings(tmp_path, '[speech]\nbackend = "piper"\nbase_url = "http://host:1/v1"\nvoice = "joe"\n')
     assert settings.speech == SectionOptions(backend="piper")
-    assert _settings(tmp_path, "[music]\nguidance = 4.0\n").music == SectionOptions(backend="midi")
+    assert _settings(tmp_path, "[music]\nguidance = 4.0\n").music == MidiSettings()  # MusicGen's key, not midi's
     with pytest.raises(InputError, match=r"speech\.base_ulr: Extra inputs are not permitted"):
         _settings(tmp_path, '[speech]\nbackend = "piper"\nbase_ulr = "http://host:1/v1"\n')
     # The tables of visual backends are kept (and validated) whether in use or not.

@@ -9,10 +9,12 @@ from personavlog.backends.record import Backend
 from personavlog.engines.settings import (
     DiffusersModel,
     KeyframeDiffusers,
+    MidiSettings,
     MotionDiffusers,
     MusicgenSettings,
     OpenAISpeechSettings,
 )
+from personavlog.fsutil import sha256_file
 
 
 def _model(options: DiffusersModel | MusicgenSettings) -> dict[str, str]:
@@ -21,6 +23,13 @@ def _model(options: DiffusersModel | MusicgenSettings) -> dict[str, str]:
 
 def _model_and_voice(options: OpenAISpeechSettings) -> dict[str, str]:
     return {"model": options.model, "voice": options.voice or "alloy"}
+
+
+def _soundfont(options: MidiSettings) -> dict[str, str]:
+    """A configured soundfont's name and content hash (the bundled default adds nothing, so old runs stay cached)."""
+    if options.soundfont is None:
+        return {}
+    return {"soundfont": f"{options.soundfont.name} sha256:{sha256_file(options.soundfont)[:16]}"}
 
 
 ANIMATIC = Backend(role="visual", name="animatic", engine="personavlog.engines.visual.animatic.engine:AnimaticEngine")
@@ -50,7 +59,13 @@ OPENAI_SPEECH = Backend(
     options=OpenAISpeechSettings,
     describe=_model_and_voice,
 )
-MIDI = Backend(role="music", name="midi", engine="personavlog.engines.music.engine:MidiMusicEngine")
+MIDI = Backend(
+    role="music",
+    name="midi",
+    engine="personavlog.engines.music.engine:MidiMusicEngine",
+    options=MidiSettings,
+    describe=_soundfont,
+)
 MUSICGEN = Backend(
     role="music",
     name="musicgen",

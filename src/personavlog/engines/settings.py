@@ -2,14 +2,16 @@
 
 `[visual.diffusers.keyframe]` and `[visual.diffusers.motion]` are the diffusers keyframe and motion backends'
 options, `[speech]` with `backend = "openai"` the HTTP speech backend's, `[music]` with `backend = "musicgen"`
-MusicGen's. The embedded backends (animatic, piper, midi) take none.
+MusicGen's, `[music]` with `backend = "midi"` the embedded score's (which General MIDI soundfont plays it).
+The other embedded backends (animatic, piper) take none.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from personavlog.backends.record import BackendOptions, SectionOptions
 
@@ -103,6 +105,31 @@ class OpenAISpeechSettings(SectionOptions):
     api_key_env: str | None = Field(default=None, description="environment variable holding the API key")
     timeout_s: float = Field(default=120.0, gt=0)
     max_retries: int = Field(default=3, ge=0, le=10)
+
+
+class MidiSettings(SectionOptions):
+    """`[music] backend = "midi"`: the score composed in MIDI and played through a General MIDI soundfont."""
+
+    backend: str = "midi"
+    soundfont: Path | None = Field(
+        default=None,
+        description="a General MIDI .sf2 file (default: the bundled TimGM6mb)",
+    )
+
+    @field_validator("soundfont")
+    @classmethod
+    def _readable_soundfont(cls, path: Path | None) -> Path | None:
+        if path is None:
+            return None
+        path = path.expanduser().resolve()
+        try:
+            with open(path, "rb") as handle:
+                header = handle.read(12)
+        except OSError as exc:
+            raise ValueError(f"cannot read the soundfont {path}: {exc.strerror or exc}") from None
+        if header[:4] != b"RIFF" or header[8:12] != b"sfbk":
+            raise ValueError(f"{path} is not a SoundFont 2 (.sf2) file")
+        return path
 
 
 class MusicgenSettings(TorchRuntime, SectionOptions):

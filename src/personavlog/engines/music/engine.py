@@ -16,6 +16,7 @@ from personavlog.engines.music.mastering import FADE_OUT_S, add_reverb, apply_fa
 from personavlog.engines.music.mixing import active_level_db, stem_gains, write_levels
 from personavlog.engines.music.soundfont import render, render_stems
 from personavlog.engines.music.style import room_of
+from personavlog.engines.settings import MidiSettings
 from personavlog.fsutil import atomic_path
 from personavlog.media import write_wav
 from personavlog.schema import MusicBrief
@@ -36,11 +37,13 @@ class MusicJob(BaseModel):
 
 
 class MidiMusicEngine:
-    """Symbolic composition (theory, form, parts) rendered offline with TinySoundFont and TimGM6mb."""
+    """Symbolic composition (theory, form, parts) rendered offline with TinySoundFont and a General MIDI soundfont
+    (the configured one, else the bundled TimGM6mb)."""
 
     name = "midi"
 
-    def __init__(self, sample_rate: int = SAMPLE_RATE):
+    def __init__(self, options: MidiSettings | None = None, sample_rate: int = SAMPLE_RATE):
+        self.soundfont = (options or MidiSettings()).soundfont
         self.sample_rate = sample_rate
 
     def compose(
@@ -78,9 +81,10 @@ class MidiMusicEngine:
         """
         # Loudness is measured on cheap low-rate renders of each part; it matches full-rate levels within 0.5 dB.
         measure_frames = math.ceil(total_s * MEASURE_RATE)
-        levels = [active_level_db(stem, MEASURE_RATE) for stem in render_stems(midi, measure_frames, MEASURE_RATE)]
+        stems = render_stems(midi, measure_frames, MEASURE_RATE, self.soundfont)
+        levels = [active_level_db(stem, MEASURE_RATE) for stem in stems]
         write_levels(midi, stem_gains(levels, [role_of(instrument) for instrument in midi.instruments]))
-        audio = render(midi, round(total_s * self.sample_rate), self.sample_rate)
+        audio = render(midi, round(total_s * self.sample_rate), self.sample_rate, self.soundfont)
         audio = add_reverb(audio, self.sample_rate, room_of(brief.mood))
         audio = apply_fades(audio, self.sample_rate, min(FADE_OUT_S, total_s / 4))
         return normalise_peak(audio)

@@ -79,9 +79,9 @@ def _play(synth: tinysoundfont.Synth, events: list[tuple[_Event, int]], audio: n
     synth.sounds_off()
 
 
-def _synth(sample_rate: int) -> tuple[tinysoundfont.Synth, int]:
+def _synth(sample_rate: int, soundfont: Path | None) -> tuple[tinysoundfont.Synth, int]:
     synth = tinysoundfont.Synth(samplerate=sample_rate)
-    return synth, synth.sfload(str(soundfont_path()))
+    return synth, synth.sfload(str(soundfont or soundfont_path()))
 
 
 def _select(synth: tinysoundfont.Synth, sfid: int, instrument: pretty_midi.Instrument, channel: int) -> None:
@@ -92,9 +92,14 @@ def _select(synth: tinysoundfont.Synth, sfid: int, instrument: pretty_midi.Instr
         synth.program_select(channel, sfid, 0, instrument.program)
 
 
-def render(midi: pretty_midi.PrettyMIDI, frames: int, sample_rate: int = 44100) -> np.ndarray:
-    """Render the whole score as float32 (frames, 2); events past the end are dropped and every voice is cut there."""
-    synth, sfid = _synth(sample_rate)
+def render(
+    midi: pretty_midi.PrettyMIDI, frames: int, sample_rate: int = 44100, soundfont: Path | None = None
+) -> np.ndarray:
+    """Render the whole score as float32 (frames, 2); events past the end are dropped and every voice is cut there.
+
+    `soundfont` is a General MIDI .sf2 file (default: the bundled TimGM6mb).
+    """
+    synth, sfid = _synth(sample_rate, soundfont)
     events: list[tuple[_Event, int]] = []
     for instrument, channel in zip(midi.instruments, channels_of(midi), strict=True):
         _select(synth, sfid, instrument, channel)
@@ -105,12 +110,14 @@ def render(midi: pretty_midi.PrettyMIDI, frames: int, sample_rate: int = 44100) 
     return audio
 
 
-def render_stems(midi: pretty_midi.PrettyMIDI, frames: int, sample_rate: int = 44100) -> Iterator[np.ndarray]:
+def render_stems(
+    midi: pretty_midi.PrettyMIDI, frames: int, sample_rate: int = 44100, soundfont: Path | None = None
+) -> Iterator[np.ndarray]:
     """Render each instrument alone as float32 (frames, 2), in instrument order, one at a time.
 
     Channel volume (CC7) is left out, so every stem comes at the soundfont's natural level, ready to be measured.
     """
-    synth, sfid = _synth(sample_rate)
+    synth, sfid = _synth(sample_rate, soundfont)
     for instrument, channel in zip(midi.instruments, channels_of(midi), strict=True):
         _select(synth, sfid, instrument, channel)
         events = [(event, channel) for event in _events(instrument, sample_rate, frames, volume=False)]
