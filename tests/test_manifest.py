@@ -96,9 +96,12 @@ def _sha(path: Path) -> str:
 
 
 def _assets(run: Path) -> dict[Path, str]:
-    """Every file the stages wrote (not the manifest, not the lock)."""
+    """Every file the stages wrote (not the manifest, not vlog.otio, which every run writes, not the lock)."""
+    skipped = (".json", ".otio")
     return {
-        p.relative_to(run): _sha(p) for p in run.rglob("*") if p.is_file() and p.suffix != ".json" and p.name != ".lock"
+        p.relative_to(run): _sha(p)
+        for p in run.rglob("*")
+        if p.is_file() and p.suffix not in skipped and p.name != ".lock"
     }
 
 

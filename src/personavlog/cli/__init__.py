@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "personavlog.cli.eval",
     "personavlog.cli.batch",
     "personavlog.cli.sheet",
+    "personavlog.cli.export",
     "personavlog.cli.dryrun",
 )
 

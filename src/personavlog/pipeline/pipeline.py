@@ -32,6 +32,7 @@ from personavlog.pipeline.reviews import mark_voices_reviewed, script_review, vo
 from personavlog.pipeline.run_backends import RunBackends
 from personavlog.pipeline.stage import RunContext, planned
 from personavlog.progress import ProgressCallback, ProgressEvent, ignore
+from personavlog.run_timeline import write_run_timeline
 from personavlog.rundir import RunDir
 from personavlog.schema import VlogRequest
 
@@ -135,6 +136,7 @@ class Pipeline:
         compose.run(ctx)
         if feedback:
             self.reviews.run(manifest, compose.review(ctx, self.reviews))
+        write_run_timeline(ctx.run.root)
 
         manifest.status = "done"
         self._finish(ctx)
