@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 from urllib.parse import unquote
 
 import opentimelineio as otio
 import pytest
 
-from personavlog.api import make_vlog
+from personavlog.api import make_vlog, resume_vlog
 from personavlog.cli import main
 from personavlog.compose.video import shot_frame_ranges
 from personavlog.manifest import Manifest
@@ -108,6 +109,13 @@ def test_export_round_trips_and_refuses_bad_input(
     first = next(iter(exported.find_clips()))
     assert (out.parent / unquote(first.media_reference.target_url)).resolve() == (root / "shots/01/clip.mp4").resolve()
     assert json.loads(out.read_text())["OTIO_SCHEMA"].startswith("Timeline")
+    bundle = tmp_path / "cut.otioz"
+    assert main(["export", str(root), "--format", "otioz", "--out", str(bundle)]) == 0
+    with zipfile.ZipFile(bundle) as packed:
+        names = set(packed.namelist())
+    assert {f"media/{shot:02d}_clip.mp4" for shot in range(1, len(original.tracks[0].find_clips()) + 1)} <= names
+    assert "media/music.wav" in names
+    assert not list(root.glob(".otio-media-*"))
     capsys.readouterr()
 
     for argv in (["export", str(root), "--format", "edl-of-nowhere"], ["export", str(tmp_path), "--format", "otio"]):
@@ -115,3 +123,11 @@ def test_export_round_trips_and_refuses_bad_input(
         error = capsys.readouterr().err
         assert len(error.strip().splitlines()) == 1, error
     assert not (tmp_path / "vlog.otio").exists()
+
+
+def test_a_resume_rewrites_the_timeline(rendered: tuple[Path, Manifest]) -> None:
+    root, _manifest = rendered
+    written = (root / "vlog.otio").read_bytes()
+    (root / "vlog.otio").unlink()
+    resume_vlog(root)
+    assert (root / "vlog.otio").read_bytes() == written

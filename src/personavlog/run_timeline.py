@@ -4,9 +4,10 @@ OTIO timeline shows, and writes it (DIR/vlog.otio after every render, or any for
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import numpy as np
 
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     import opentimelineio as otio
 
 OTIO_NAME = "vlog.otio"
+BUNDLE_ADAPTERS = frozenset({"otioz", "otiod"})
+"""Adapters that copy the media into the file (otioz) or folder (otiod) they write."""
 DUCKING_TOLERANCE_DB = 0.05
 """A gain key is kept where the envelope's slope changes by more than this per hop."""
 
@@ -108,7 +111,28 @@ def write_run_timeline(run_dir: Path, out: Path | None = None, fmt: str = "otio"
         raise InputError(f"unknown timeline format {fmt!r} (installed: {', '.join(sorted(formats))})")
     target = Path(out) if out is not None else Path(run_dir) / OTIO_NAME
     timeline = run_otio_timeline(run_dir, target)
+    import opentimelineio as otio
+
     try:
-        return write_otio(timeline, target, adapter)
-    except Exception as exc:  # an adapter's refusal (OTIOError and others) is about this run's media
+        if adapter not in BUNDLE_ADAPTERS:
+            return write_otio(timeline, target, adapter)
+        with tempfile.TemporaryDirectory(prefix=".otio-media-", dir=Path(run_dir)) as links:
+            _link_unique_media(timeline, target.parent, Path(links))
+            return write_otio(timeline, target, adapter)
+    except (otio.exceptions.OTIOError, OSError) as exc:  # the adapter's refusal of this run's media
         raise InputError(f"the {adapter} adapter cannot write {target}: {exc}") from None
+
+
+def _link_unique_media(timeline: otio.schema.Timeline, base: Path, links: Path) -> None:
+    """Point every clip at a uniquely named link to its file: bundles copy media in by base name, and every shot's
+    files share theirs (clip.mp4, voice.wav)."""
+    for clip in timeline.find_clips():
+        source = (base / unquote(clip.media_reference.target_url)).resolve()
+        link = (
+            links / f"{source.parent.name}_{source.name}"
+            if source.parent.parent.name == "shots"
+            else links / source.name
+        )
+        if not link.exists():
+            link.symlink_to(source)
+        clip.media_reference.target_url = link.as_uri()
