@@ -54,6 +54,7 @@ COMMANDS = {
     "eval": ["--system", "full", "--out", "eval"],
     "batch": ["jobs.jsonl", "--out", "batch"],
     "sheet": ["run"],
+    "export": ["run", "--format", "otio"],
     "serve": [],
     "dry-run": [],
 }
