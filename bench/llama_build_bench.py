@@ -65,7 +65,7 @@ def main() -> None:
         for name, results in runs.items()
     }
     first = next(iter(summary))
-    for name, figures in summary.items():
+    for figures in summary.values():
         figures["prompt_ratio_to_" + first] = figures["prompt_tok_s"] / summary[first]["prompt_tok_s"]
         figures["generate_ratio_to_" + first] = figures["generate_tok_s"] / summary[first]["generate_tok_s"]
     args.out.parent.mkdir(parents=True, exist_ok=True)
