@@ -149,6 +149,13 @@ class StageRecord(BaseModel):
     seconds: float = 0.0
 
 
+class StageFailure(BaseModel):
+    """The stage a run stopped at and why (its one-line error); cleared once that stage succeeds."""
+
+    stage: str
+    error: str
+
+
 class RetakeSettings(BaseModel):
     """What a rollback changed for a stage's next take; only the fields set enter the stage's input hash."""
 
@@ -213,6 +220,7 @@ class Manifest(BaseModel):
         description="what rollbacks changed per stage: retake count, framing, theme focus, mastering",
     )
     reviews: dict[str, str] = Field(default_factory=dict, description="review -> the state it concluded on")
+    failure: StageFailure | None = Field(default=None, description="the stage the last run stopped at, and why")
     compose_report: ComposeReport | None = None
 
     def retake(self, stage: StageId) -> RetakeSettings:

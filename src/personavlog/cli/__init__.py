@@ -8,6 +8,7 @@ Modules import heavy dependencies inside the handler, not at module level.
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -46,6 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _guarded(lambda: args.handler(args), interrupted)
 
 
+_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
+"""A full disk or an output folder that cannot be written: the user's to fix, told in one line."""
+
+
 def _guarded(command: Callable[[], int], interrupted: str) -> int:
     """The error contract of every command: one line on stderr, exit code by kind, tracebacks only in a log file."""
     try:
@@ -56,8 +61,18 @@ def _guarded(command: Callable[[], int], interrupted: str) -> int:
     except KeyboardInterrupt:
         sys.stderr.write(interrupted + "\n")
         return 130
+    except OSError as exc:
+        if exc.errno in _WRITE_ERRNOS:
+            where = f" {exc.filename}" if exc.filename else ""
+            sys.stderr.write(f"{PROG}: error: cannot write{where}: {exc.strerror or exc}\n")
+            return 1
+        return _internal_error(exc)
     except Exception as exc:
-        log = Path("personavlog-error.log").resolve()
-        atomic_write_text(log, traceback.format_exc())
-        sys.stderr.write(f"{PROG}: internal error: {type(exc).__name__}: {exc} (traceback in {log})\n")
-        return 1
+        return _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> int:
+    log = Path("personavlog-error.log").resolve()
+    atomic_write_text(log, traceback.format_exc())
+    sys.stderr.write(f"{PROG}: internal error: {type(exc).__name__}: {exc} (traceback in {log})\n")
+    return 1

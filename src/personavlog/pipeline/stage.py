@@ -9,6 +9,7 @@ depends on it, and nothing else.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
 from abc import ABC, abstractmethod
@@ -19,7 +20,7 @@ from typing import Any, ClassVar, TypeVar
 from personavlog.config import Settings
 from personavlog.errors import StageError
 from personavlog.fsutil import sha256_json
-from personavlog.manifest import LLMCall, Manifest, StageId, StageName, StageRecord, document_hash
+from personavlog.manifest import LLMCall, Manifest, StageFailure, StageId, StageName, StageRecord, document_hash
 from personavlog.pipeline.run_backends import RunBackends
 from personavlog.progress import ProgressCallback, ProgressEvent
 from personavlog.rundir import RunDir
@@ -161,13 +162,26 @@ class Stage(ABC):
             return False
         ctx.emit(ProgressEvent(kind="stage_start", stage=str(self.id), shot=self.id.shot))
         started = time.perf_counter()
-        self.compute(ctx)
+        try:
+            self.compute(ctx)
+        except Exception as error:
+            self._record_failure(ctx, error)
+            raise
+        if ctx.manifest.failure is not None and ctx.manifest.failure.stage == str(self.id):
+            ctx.manifest.failure = None
         ctx.written.add(self.id)
         seconds = time.perf_counter() - started
         self.record(ctx, input_hash, seconds)
         ctx.save()
         ctx.emit(ProgressEvent(kind="stage_done", stage=str(self.id), shot=self.id.shot, seconds=seconds))
         return True
+
+    def _record_failure(self, ctx: RunContext, error: Exception) -> None:
+        """Say in the manifest which stage stopped the run; the manifest is saved only if the disk still takes it
+        (the error that stopped the stage is what the user must see)."""
+        ctx.manifest.failure = StageFailure(stage=str(self.id), error=f"{type(error).__name__}: {error}")
+        with contextlib.suppress(OSError):
+            ctx.save()
 
     def redo(self, ctx: RunContext) -> None:
         """Run the stage for a retake (a rollback changed its inputs, so it computes again)."""

@@ -8,6 +8,7 @@ server's own message.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import io
 import json
 import os
@@ -91,6 +92,9 @@ class OpenAISpeechEngine:
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise SpeechHTTPError(f"cannot reach speech server {url}: {reason}") from None
+        except http.client.HTTPException as exc:
+            # The connection dropped mid-answer (IncompleteRead, RemoteDisconnected): worth another try.
+            raise SpeechHTTPError(f"speech server {url} broke off its answer: {type(exc).__name__}") from None
 
     def request_wav(self, text: str) -> bytes:
         body = json.dumps(
