@@ -152,8 +152,8 @@ def test_a_lasting_llm_fault_stops_the_cli_in_one_line_and_resume_finishes(
     monkeypatch.setenv("PERSONAVLOG_LLM__BACKEND", "openai")
     monkeypatch.setenv("PERSONAVLOG_LLM__BASE_URL", llm_proxy.url)
     monkeypatch.setenv("PERSONAVLOG_LLM__MAX_RETRIES", "1")
-    make = ["make", "--theme", "a windy walk along the harbour", "--reference", astronaut, "--duration", "10",
-            "--resolution", "360p", "--aspect", "1:1", "--fps", "12", "--seed", "4", "--out", out]  # fmt: skip
+    make = ["make", "--theme", "a rainy afternoon in a Paris café", "--reference", astronaut, "--duration", "10",
+            "--resolution", "360p", "--aspect", "1:1", "--fps", "12", "--seed", "3", "--out", out]  # fmt: skip
     llm_proxy.inject("500", persist=True)
     failed = run_cli(*make)
     assert failed.returncode == 1, failed.stderr
