@@ -32,7 +32,6 @@ from personavlog.pipeline.reviews import mark_voices_reviewed, script_review, vo
 from personavlog.pipeline.run_backends import RunBackends
 from personavlog.pipeline.stage import RunContext, planned
 from personavlog.progress import ProgressCallback, ProgressEvent, ignore
-from personavlog.run_timeline import write_run_timeline
 from personavlog.rundir import RunDir
 from personavlog.schema import VlogRequest
 
@@ -136,6 +135,9 @@ class Pipeline:
         compose.run(ctx)
         if feedback:
             self.reviews.run(manifest, compose.review(ctx, self.reviews))
+        # Imported here: the composer (OpenCV, PyAV) loads only when a vlog is rendered, not with the settings.
+        from personavlog.run_timeline import write_run_timeline
+
         write_run_timeline(ctx.run.root)
 
         manifest.status = "done"
