@@ -22,6 +22,17 @@ def grace_hopper() -> Path:
     return EXAMPLES / "grace_hopper.jpg"
 
 
+@pytest.fixture(scope="session")
+def spoken(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """One line spoken by the embedded Piper voice: (its text, its WAV)."""
+    from personavlog.engines.speech.piper_engine import PiperSpeechEngine
+
+    line = "I walk down to the harbour and watch the fishing boats come home."
+    wav = tmp_path_factory.mktemp("voice") / "line.wav"
+    PiperSpeechEngine().synthesize(line, wav)
+    return line, wav
+
+
 def run_cli(*args: str | Path, cwd: Path | None = None, timeout: float = 900) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
     return subprocess.run(

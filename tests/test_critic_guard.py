@@ -9,7 +9,6 @@ import pytest
 
 from personavlog.api import make_vlog
 from personavlog.config import load_settings
-from personavlog.engines.speech.piper_engine import PiperSpeechEngine
 from personavlog.feedback.critics import final_cut, keyframe_judge, music, script, visual, voice
 from personavlog.feedback.policy import take_quality
 from personavlog.manifest import Manifest
@@ -112,14 +111,6 @@ def test_a_manifest_written_before_critiques_could_be_unmeasured_still_loads() -
     old = {"stage": "compose", "target": "vlog.loudness", "score": -0.4, "threshold": -1.5, "passed": True}
     critique = Critique.model_validate(old)
     assert critique.measured and critique.reason == ""
-
-
-@pytest.fixture(scope="module")
-def spoken(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
-    line = "I walk down to the harbour and watch the fishing boats come home."
-    wav = tmp_path_factory.mktemp("voice") / "line.wav"
-    PiperSpeechEngine().synthesize(line, wav)
-    return line, wav
 
 
 def test_a_failed_word_alignment_is_transcribed_again_without_word_times(

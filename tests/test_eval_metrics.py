@@ -10,7 +10,6 @@ import pytest
 from PIL import Image
 
 from personavlog.engines.music.engine import MidiMusicEngine
-from personavlog.engines.speech.piper_engine import PiperSpeechEngine
 from personavlog.evaluate.make_characters import CHARACTERS, draw
 from personavlog.evaluate.stats import rank_systems, summarise
 from personavlog.evaluate.suites import load_references, suite_cases
@@ -125,14 +124,6 @@ def test_off_theme_text_is_less_relevant() -> None:
         ["I knead the dough as the oven warms and the first light reaches the kitchen.", "The train leaves at nine."],
     )
     assert on > off + 0.3
-
-
-@pytest.fixture(scope="module")
-def spoken(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
-    line = "I walk down to the harbour and watch the fishing boats come home."
-    wav = tmp_path_factory.mktemp("voice") / "line.wav"
-    PiperSpeechEngine().synthesize(line, wav)
-    return line, wav
 
 
 def test_mismatched_transcript_has_higher_wer(spoken: tuple[str, Path]) -> None:
