@@ -14,9 +14,9 @@ from conftest import run_cli
 from personavlog.compose import contact_sheet as cs
 from personavlog.engines.visual.animatic import AnimaticEngine
 from personavlog.engines.visual.base import ShotRenderSpec
+from personavlog.export.sheet import run_contact_sheet
 from personavlog.manifest import Manifest, PlannedShot, PlannedStoryboard
 from personavlog.media import iter_clip_frames
-from personavlog.run_sheet import run_contact_sheet
 from personavlog.rundir import RunDir
 from personavlog.schema import (
     CameraMove,

@@ -26,7 +26,7 @@ def register(commands: Any) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from personavlog.run_timeline import OTIO_NAME, write_run_timeline
+    from personavlog.export.timeline import OTIO_NAME, write_run_timeline
 
     out = args.out
     if out is None and args.format.lower().lstrip(".") != "otio":

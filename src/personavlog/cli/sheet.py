@@ -24,7 +24,7 @@ def register(commands: Any) -> None:
 
 
 def run_sheet(args: argparse.Namespace) -> int:
-    from personavlog.run_sheet import write_run_sheet
+    from personavlog.export.sheet import write_run_sheet
 
     print(write_run_sheet(args.dir, args.out))
     return 0

@@ -136,7 +136,7 @@ class Pipeline:
         if feedback:
             self.reviews.run(manifest, compose.review(ctx, self.reviews))
         # Imported here: the composer (OpenCV, PyAV) loads only when a vlog is rendered, not with the settings.
-        from personavlog.run_timeline import write_run_timeline
+        from personavlog.export.timeline import write_run_timeline
 
         write_run_timeline(ctx.run.root)
 
