@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -103,21 +103,34 @@ def _sse(data: str, event_id: int | None = None, event: str | None = None) -> by
     return ("\n".join(lines) + "\n\n").encode("utf-8")
 
 
-async def stream_events(path: Path, offset: int, status: Callable[[], dict[str, Any] | None]) -> AsyncIterator[bytes]:
+def _grown(path: Path, offset: int) -> bool:
+    try:
+        return path.stat().st_size > offset
+    except FileNotFoundError:
+        return False
+
+
+async def stream_events(
+    path: Path, offset: int, status: Callable[[], Awaitable[dict[str, Any] | None]]
+) -> AsyncIterator[bytes]:
     """Server-sent events: every progress event as it is written; then one `status` event when the job finished.
 
     Each event's id is a byte offset into events.jsonl, so a client reconnecting with Last-Event-ID misses nothing.
+    The stream ends by itself when the job has ended; a client that goes away cancels it.
     """
     yield b"retry: 2000\n\n"
     idle = 0.0
     while True:
-        events, offset = await asyncio.to_thread(read_events, path, offset)
+        # A stat costs far less than a read in a worker thread, and most polls find nothing new.
+        events: list[tuple[int, ProgressEvent]] = []
+        if _grown(path, offset):
+            events, offset = await asyncio.to_thread(read_events, path, offset)
         for position, event in events:
             yield _sse(event.json_line(), position)
         if events:
             idle = 0.0
             continue
-        job = await asyncio.to_thread(status)
+        job = await status()
         if job is None or job["status"] in ("done", "failed", "cancelled"):
             # The render may have written its last lines just before finishing: read once more, then close.
             events, offset = await asyncio.to_thread(read_events, path, offset)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import zipfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated
 
@@ -45,6 +47,12 @@ class RedoBody(BaseModel):
 
 class JobList(BaseModel):
     jobs: list[JobView]
+
+
+class ServerStatus(BaseModel):
+    workers: int = Field(description="vlogs rendered at once")
+    renders_running: int
+    event_streams: int = Field(description="event streams open now")
 
 
 def _state(request: Request) -> ServerState:
@@ -140,14 +148,33 @@ async def job_events(
     if last_event_id and last_event_id.isdigit():
         offset = int(last_event_id)
 
-    def status() -> dict[str, str] | None:
-        current = state.store.get(job.id)
-        return None if current is None else {"id": current.id, "status": current.status, "error": current.error}
+    began = time.monotonic()
+
+    async def status() -> dict[str, str] | None:
+        return await state.board.status(job.id, read_after=began)
 
     return StreamingResponse(
-        stream_events(files.events, offset, status),
+        _counted(state, stream_events(files.events, offset, status)),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _counted(state: ServerState, stream: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """The stream, counted in `event_streams` while it is open: it closes when its job ends or its client goes."""
+    state.event_streams += 1
+    try:
+        async for chunk in stream:
+            yield chunk
+    finally:
+        state.event_streams -= 1
+
+
+@router.get("/server", response_model=ServerStatus, summary="The server's load: renders running, streams open")
+async def server_status(request: Request) -> ServerStatus:
+    state = _state(request)
+    return ServerStatus(
+        workers=state.config.workers, renders_running=state.pool.running(), event_streams=state.event_streams
     )
 
 

@@ -9,9 +9,11 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from personavlog.inputs import MAX_REFERENCE_PIXELS
+from personavlog.web.events import POLL_S
 from personavlog.web.jobfiles import DATABASE
 from personavlog.web.pool import WorkerPool
 from personavlog.web.security import MAX_UPLOAD_BYTES, TOKEN_ENV, is_loopback
+from personavlog.web.status_board import StatusBoard
 from personavlog.web.store import JobStore
 
 
@@ -45,10 +47,13 @@ class ServerState:
     config: ServerConfig
     store: JobStore
     pool: WorkerPool
+    board: StatusBoard
+    event_streams: int = 0
+    """Event streams open now; only the event loop's thread changes it."""
 
     @classmethod
     def open(cls, config: ServerConfig) -> ServerState:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         store = JobStore(config.data_dir / DATABASE)
         pool = WorkerPool(store, config.data_dir, config.workers, config.settings_file)
-        return cls(config=config, store=store, pool=pool)
+        return cls(config=config, store=store, pool=pool, board=StatusBoard(store, POLL_S))

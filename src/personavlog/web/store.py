@@ -102,6 +102,12 @@ class JobStore:
     def all_jobs(self) -> list[JobRecord]:
         return self._rows("SELECT * FROM jobs ORDER BY created DESC")
 
+    def statuses(self) -> dict[str, dict[str, str]]:
+        """Every job's id, status and error, by id."""
+        with self._connect() as db:
+            rows = db.execute("SELECT id, status, error FROM jobs").fetchall()
+        return {row["id"]: {"id": row["id"], "status": row["status"], "error": row["error"]} for row in rows}
+
     def queue_position(self, job: JobRecord) -> int | None:
         """1 for the next job to start; None when the job is not waiting."""
         if job.status != "queued":
