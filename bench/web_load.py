@@ -7,7 +7,8 @@ submissions arrive at once (one thread each, released together); `--clients` eve
 (client i follows job i mod jobs) from the first event on, and `--dropouts` more read their job's stream for a
 moment and hang up. When some jobs are done (the k-th of n kills after k/(2n) of them) and a render is under
 way (a stage of it finished), the server is killed with SIGKILL, its renders must exit by themselves, and a new
-server starts on the same data directory and port; that happens `--restarts` times. Every client whose stream was cut reconnects with Last-Event-ID. It checks:
+server starts on the same data directory and port; that happens `--restarts` times. Every client whose stream
+was cut reconnects with Last-Event-ID. It checks:
 
 - none lost: every accepted job finishes `done` (with `--cancel`: is still queued or running after the restarts,
   and then cancelled), and the server lists every one;
