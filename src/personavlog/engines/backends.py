@@ -9,6 +9,7 @@ from personavlog.backends.record import Backend
 from personavlog.engines.settings import (
     DiffusersModel,
     KeyframeDiffusers,
+    KokoroJaSettings,
     MidiSettings,
     MotionDiffusers,
     MusicgenSettings,
@@ -23,6 +24,10 @@ def _model(options: DiffusersModel | MusicgenSettings) -> dict[str, str]:
 
 def _model_and_voice(options: OpenAISpeechSettings) -> dict[str, str]:
     return {"model": options.model, "voice": options.voice or "alloy"}
+
+
+def _voice_and_speed(options: KokoroJaSettings) -> dict[str, str]:
+    return {"model": "kokoro-82m-int8", "voice": options.voice, "speed": f"{options.speed:g}"}
 
 
 def _soundfont(options: MidiSettings) -> dict[str, str]:
@@ -52,6 +57,13 @@ DIFFUSERS_MOTION = Backend(
     describe=_model,
 )
 PIPER = Backend(role="speech", name="piper", engine="personavlog.engines.speech.piper_engine:PiperSpeechEngine")
+KOKORO_JA = Backend(
+    role="speech",
+    name="kokoro_ja",
+    engine="personavlog.engines.speech.kokoro_ja_engine:KokoroJapaneseSpeechEngine",
+    options=KokoroJaSettings,
+    describe=_voice_and_speed,
+)
 OPENAI_SPEECH = Backend(
     role="speech",
     name="openai",

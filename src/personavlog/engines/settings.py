@@ -107,6 +107,16 @@ class OpenAISpeechSettings(SectionOptions):
     max_retries: int = Field(default=3, ge=0, le=10)
 
 
+class KokoroJaSettings(SectionOptions):
+    """`[speech] backend = "kokoro_ja"`: the embedded Japanese Kokoro voice (chosen by default for --language ja)."""
+
+    backend: str = "kokoro_ja"
+    voice: Literal["jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo"] = Field(
+        default="jf_alpha", description="the Japanese voice: four women's (jf_*) and one man's (jm_kumo)"
+    )
+    speed: float = Field(default=1.0, ge=0.5, le=2.0, description="speaking rate (1.0: about 5 characters a second)")
+
+
 class MidiSettings(SectionOptions):
     """`[music] backend = "midi"`: the score composed in MIDI and played through a General MIDI soundfont."""
 

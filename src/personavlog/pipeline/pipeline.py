@@ -31,6 +31,7 @@ from personavlog.pipeline.review import ReviewLoop
 from personavlog.pipeline.reviews import mark_voices_reviewed, script_review, voices_review
 from personavlog.pipeline.run_backends import RunBackends
 from personavlog.pipeline.stage import RunContext, planned
+from personavlog.pipeline.voices import settings_for_language
 from personavlog.progress import ProgressCallback, ProgressEvent, ignore
 from personavlog.rundir import RunDir
 from personavlog.schema import VlogRequest
@@ -47,6 +48,7 @@ class Pipeline:
         allow_no_face: bool = False,
     ):
         self.run = run
+        self.configured = settings
         self.settings = settings
         self.emit = on_event or ignore
         self.allow_no_face = allow_no_face
@@ -78,6 +80,7 @@ class Pipeline:
         with self.run.locked():
             manifest = self.run.load()
             check_reference_image(manifest.request.reference)
+            self._use_voice_for(manifest.request)
             known = [s.id for s in manifest.planned_shots()]
             if shot_id not in known:
                 shots = ", ".join(map(str, known)) or "none"
@@ -168,12 +171,14 @@ class Pipeline:
 
     def _check_request(self, request: VlogRequest) -> None:
         check_reference_image(request.reference, need_face=not self.allow_no_face)
-        languages = self.backends.speech_languages()
-        if languages is not None and request.language.split("-")[0].lower() not in languages:
-            raise InputError(
-                f"the {self.settings.speech.backend} voice speaks {', '.join(languages)} only, "
-                f"not {request.language!r}; choose --language en or configure a speech backend that speaks it"
-            )
+        self._use_voice_for(request)
+
+    def _use_voice_for(self, request: VlogRequest) -> None:
+        """The configured voice, or by default the installed one that speaks the request's language."""
+        settings = settings_for_language(self.configured, request.language)
+        if settings is not self.settings:
+            self.settings = settings
+            self.backends = RunBackends(settings)
 
     def _open(self, request: VlogRequest, manifest: Manifest | None = None) -> RunContext:
         self.emit(ProgressEvent(kind="run_start", message=str(self.run.root)))

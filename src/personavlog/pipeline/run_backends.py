@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any, cast
 
-from personavlog.backends import create_engine, create_llm, describe_backends, engine_class
+from personavlog.backends import create_engine, create_llm, describe_backends
 from personavlog.config import Settings
 
 if TYPE_CHECKING:  # the engine packages import their models' libraries: only their Protocols are needed here
@@ -50,11 +50,6 @@ class RunBackends:
         from personavlog.distributed.shots import shot_renderer
 
         return shot_renderer(self.settings, lambda: self.visual)
-
-    def speech_languages(self) -> list[str] | None:
-        """The languages the configured voice speaks, when its backend says."""
-        languages: list[str] | None = getattr(engine_class("speech", self.settings.speech.backend), "languages", None)
-        return languages
 
     def describe(self) -> dict[str, dict[str, str]]:
         """What the manifest records under `backends`: every role's backend and model; part of each stage's hash."""
