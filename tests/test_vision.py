@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from personavlog.errors import InputError
+from personavlog.vision import matting
 from personavlog.vision.analysis import ReferenceAnalysis, analyze_reference
 from personavlog.vision.cutout import load_cutout
 from personavlog.vision.palette import colour_name, hair_colour_name
@@ -61,6 +62,30 @@ def test_cutout_records_where_the_face_is(astronaut_analysis: ReferenceAnalysis)
     assert rgba.shape[:2] == (astronaut_analysis.cutout_height, astronaut_analysis.cutout_width)
     crop = np.ascontiguousarray(rgba[face.y : face.y + face.h, face.x : face.x + face.w, :3])
     assert crop.mean() > 60
+
+
+def test_the_matte_keeps_the_collar_ring_and_the_arm(astronaut_analysis: ReferenceAnalysis) -> None:
+    """MODNet keeps what face-seeded GrabCut cut away: the suit's metal collar ring left of her neck, her left arm."""
+    assert astronaut_analysis.matte == "modnet"
+    full = _alpha_in_reference(astronaut_analysis)
+    assert full[160:230, 115:150].mean() > 0.8, "the collar ring"
+    assert full[280:400, 20:60].mean() > 0.65, "the arm at the photo's left edge"
+    assert full[0:250, 380:460].max() < 0.05, "the shuttle model beside her is not part of her"
+    rgba, _ = load_cutout(astronaut_analysis.cutout_path)
+    alpha = rgba[..., 3]
+    assert ((alpha > 12) & (alpha < 243)).sum() > 800, "the matte stays soft at the hair"
+
+
+def test_without_the_matting_model_grabcut_cuts_the_person_out(
+    astronaut: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(matting, "modnet_path", lambda: None)
+    result = analyze_reference(astronaut, tmp_path / "cutout.png")
+    assert result.matte == "grabcut"
+    full = _alpha_in_reference(result)
+    face = result.face_box
+    assert face is not None and full[face.y + face.h // 2, face.x + face.w // 2] > 0.95
+    assert full[:24, :24].max() < 0.05
 
 
 def test_colours_are_described(astronaut_analysis: ReferenceAnalysis) -> None:

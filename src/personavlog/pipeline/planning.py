@@ -30,10 +30,14 @@ class PersonaStage(Stage):
     """Who the protagonist is, from the reference photo (and the user's own words for them)."""
 
     name = StageName.PERSONA
+    version = 2  # MODNet portrait matting
 
     def inputs(self, ctx: RunContext) -> dict[str, Any]:
+        from personavlog.vision.matting import modnet_available
+
         return {
             "reference": ctx.manifest.reference_sha256,
+            "matting": "modnet" if modnet_available() else "grabcut",
             "no_face": ctx.allow_no_face,
             "persona_text": ctx.request.persona,
         }

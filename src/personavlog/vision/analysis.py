@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,10 +13,13 @@ from personavlog.schema import FaceBox
 from personavlog.vision.cutout import crop_box, save_cutout
 from personavlog.vision.faces import largest_face, no_face_message
 from personavlog.vision.imageio import load_reference
+from personavlog.vision.matting import portrait_alpha, subject_matte
 from personavlog.vision.palette import colour_name, dominant_colours, hair_colour_name, luma, main_colour, to_hex
 from personavlog.vision.segment import decontaminate, feather, person_mask
 
 _MIN_REGION_PIXELS = 30
+
+MatteMethod = Literal["modnet", "grabcut", "given"]
 
 
 class ReferenceAnalysis(BaseModel):
@@ -37,6 +41,11 @@ class ReferenceAnalysis(BaseModel):
     cutout_height: int = Field(gt=0, description="in cut-out pixels")
     face_box_in_cutout: FaceBox | None = Field(default=None, description="in cut-out pixels")
     coverage: float = Field(ge=0.0, le=1.0, description="share of the reference image covered by the character")
+    matte: MatteMethod = Field(
+        default="grabcut",
+        description="how the character was cut out: MODNet portrait matting, face-seeded GrabCut, or the image's "
+        "own transparency",
+    )
     palette: list[str] = Field(default_factory=list, description="hex colours of the character, most dominant first")
     hair_colour: str
     clothing_colour: str
@@ -91,6 +100,26 @@ def _clothing_colour(rgb: np.ndarray, alpha: np.ndarray, face: FaceBox | None) -
     return colour_name(colour) if colour else "unknown"
 
 
+def _character_alpha(
+    rgb: np.ndarray, given_alpha: np.ndarray | None, face: FaceBox | None
+) -> tuple[np.ndarray, MatteMethod]:
+    """The character's soft alpha (float32 0..1) and how it was found.
+
+    A drawn character with its own transparency is trusted as is. A photo with a face is matted with MODNet,
+    keeping the person at the face; GrabCut cuts it out when MODNet is not installed or misses the person, and
+    when there is no face (MODNet knows portraits, not drawn figures).
+    """
+    if given_alpha is not None:
+        return feather(np.where(given_alpha >= 128, 255, 0).astype(np.uint8)), "given"
+    if face is not None:
+        matted = portrait_alpha(rgb)
+        if matted is not None:
+            subject = subject_matte(matted, (face.x + face.w // 2, face.y + face.h // 2))
+            if subject is not None:
+                return subject, "modnet"
+    return feather(person_mask(rgb, face)), "grabcut"
+
+
 def analyze_reference(image_path: Path, cutout_out: Path, allow_no_face: bool = False) -> ReferenceAnalysis:
     """Detect the face, cut the person out (RGBA PNG at `cutout_out`) and describe their colours.
 
@@ -102,11 +131,9 @@ def analyze_reference(image_path: Path, cutout_out: Path, allow_no_face: bool = 
     face = largest_face(rgb)
     if face is None and not allow_no_face:
         raise InputError(no_face_message(image_path))
-    # A drawn character with its own transparency is trusted as is; a photo is segmented.
-    hard = np.where(given_alpha >= 128, 255, 0).astype(np.uint8) if given_alpha is not None else person_mask(rgb, face)
-    if int(hard.sum()) == 0:
+    alpha, matte = _character_alpha(rgb, given_alpha, face)
+    if float(alpha.max()) <= 0.5:
         raise InputError(f"could not separate a character from the background of {image_path}")
-    alpha = feather(hard)
     colours = decontaminate(rgb, alpha)
     x0, y0, x1, y1 = crop_box(alpha)
     rgba = np.dstack([colours, np.round(alpha * 255).astype(np.uint8)])[y0:y1, x0:x1]
@@ -134,6 +161,7 @@ def analyze_reference(image_path: Path, cutout_out: Path, allow_no_face: bool = 
         cutout_height=int(y1 - y0),
         face_box_in_cutout=face_in_cutout,
         coverage=float(person.mean()),
+        matte=matte,
         palette=palette,
         hair_colour=_hair_colour(rgb, alpha, face),
         clothing_colour=_clothing_colour(rgb, alpha, face),
