@@ -53,6 +53,8 @@ class Progress(BaseModel):
     shots: dict[int, dict[str, StageProgress]] = Field(default_factory=dict)
     critiques_passed: int = 0
     critiques_failed: int = 0
+    critiques_not_measured: int = 0
+    """Checks whose critic failed: warnings (a `warning` event each), counted neither as passed nor as failed."""
     last: ProgressEvent | None = None
 
 
@@ -67,6 +69,10 @@ def fold_progress(events: list[ProgressEvent]) -> Progress:
                 progress.critiques_passed += 1
             elif "rollback" not in event.message:
                 progress.critiques_failed += 1
+            continue
+        if event.kind == "warning":
+            if " not measured: " in event.message:
+                progress.critiques_not_measured += 1
             continue
         if not event.stage:
             continue

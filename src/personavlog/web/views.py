@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from personavlog.errors import InputError
 from personavlog.manifest import Manifest
+from personavlog.schema import Critique
 from personavlog.web.events import Progress, fold_progress, read_events
 from personavlog.web.jobfiles import JobFiles, JobSpec
 from personavlog.web.store import JobRecord, JobStore
@@ -24,6 +25,14 @@ class CritiqueView(BaseModel):
     passed: bool
     feedback: str
     round: int
+    measured: bool = Field(default=True, description="false: the check itself failed, a warning, neither pass nor fail")
+    reason: str = Field(default="", description="why it was not measured")
+    verdict: Literal["passed", "failed", "not measured"]
+
+
+def critique_view(critique: Critique) -> CritiqueView:
+    verdict = "not measured" if not critique.measured else "passed" if critique.passed else "failed"
+    return CritiqueView(**critique.model_dump(), verdict=verdict)
 
 
 class ShotView(BaseModel):
@@ -113,7 +122,7 @@ def job_view(store: JobStore, files: JobFiles, job: JobRecord, detail: bool = Fa
     if not detail:
         return JobView(**fields)
     storyboard = None
-    critiques = [CritiqueView(**c.model_dump()) for c in manifest.critiques] if manifest else []
+    critiques = [critique_view(c) for c in manifest.critiques] if manifest else []
     if manifest is not None and manifest.storyboard is not None:
         storyboard = []
         for shot in manifest.storyboard.shots:

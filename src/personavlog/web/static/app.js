@@ -304,14 +304,24 @@ function critiqueList(critiques) {
   return el(
     "ul",
     { class: "critiques" },
-    ...[...latest.values()].map((c) =>
-      el(
+    ...[...latest.values()].map((c) => {
+      const name = c.target.replace(/^shot \d+ /, "");
+      if (c.measured === false) {
+        // The check itself failed: a warning with its reason, neither a pass nor a failure.
+        return el(
+          "li",
+          { class: "warn", "data-measured": "false", title: "not measured" },
+          `${name} not measured`,
+          c.reason ? el("span", { class: "fb" }, c.reason) : null,
+        );
+      }
+      return el(
         "li",
         { class: c.passed ? "pass" : "fail", "data-passed": String(c.passed) },
-        `${c.target.replace(/^shot \d+ /, "")} ${c.score.toFixed(2)} / ${c.threshold.toFixed(2)}`,
+        `${name} ${c.score.toFixed(2)} / ${c.threshold.toFixed(2)}`,
         !c.passed && c.feedback ? el("span", { class: "fb" }, c.feedback) : null,
-      ),
-    ),
+      );
+    }),
   );
 }
 
