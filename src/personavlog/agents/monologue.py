@@ -1,8 +1,8 @@
 """The monologue agent: one first-person, present-tense inner-monologue line per shot, sized to the shot.
 
-A line's word budget is the shot's duration times WORDS_PER_SECOND, within BUDGET_TOLERANCE either way. The
-grammar bounds the length in characters; a line that is still too long is cut at a sentence boundary, one
-that is too short is asked for again.
+A line's word budget is the shot's duration times WORDS_PER_SECOND, within BUDGET_TOLERANCE either way (in
+Japanese, characters at japanese.CHARACTERS_PER_SECOND; see monologue_ja). The grammar bounds the length in
+characters; a line that is still too long is cut at a sentence boundary, one that is too short is asked for again.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import re
 from collections.abc import Collection, Sequence
 from typing import Any
 
+from personavlog.agents import japanese, monologue_ja
 from personavlog.agents import theme_focus as focus
 from personavlog.agents.base import (
     AgentCallLog,
@@ -34,6 +35,7 @@ from personavlog.agents.text import (
     word_count,
 )
 from personavlog.llm.base import LLMClient
+from personavlog.measure.speech import normalise_words
 from personavlog.schema import MonologueLine, PersonaProfile, Story, Storyboard, VlogRequest
 
 AGENT = "monologue"
@@ -43,9 +45,23 @@ FIRST_LINE = "nothing yet"
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'll|i'd|me|my|mine|myself|we|us|our)\b", re.IGNORECASE)
 
 
-def word_budget(duration_s: float) -> tuple[int, int, int]:
-    """(target, lowest, highest) word counts for a line spoken over `duration_s` seconds."""
-    target = max(3, round(duration_s * WORDS_PER_SECOND))
+def speaking_rate(language: str = "en") -> float:
+    """Words a second, or for Japanese characters a second, that the voice says."""
+    return japanese.CHARACTERS_PER_SECOND if japanese.is_japanese(language) else WORDS_PER_SECOND
+
+
+def budget_unit(language: str = "en") -> str:
+    return "characters" if japanese.is_japanese(language) else "words"
+
+
+def spoken_length(text: str, language: str = "en") -> int:
+    """A line's length in the budget's unit: words, or for Japanese the kana and kanji read aloud."""
+    return japanese.spoken_length(text) if japanese.is_japanese(language) else len(normalise_words(text))
+
+
+def word_budget(duration_s: float, language: str = "en") -> tuple[int, int, int]:
+    """(target, lowest, highest) words (Japanese: characters) for a line spoken over `duration_s` seconds."""
+    target = max(3, round(duration_s * speaking_rate(language)))
     low = max(2, int(target * (1 - BUDGET_TOLERANCE) + 0.999))
     high = max(low, int(target * (1 + BUDGET_TOLERANCE)))
     return target, low, high
@@ -121,6 +137,7 @@ def write_monologue(
     candidates are drawn, each scored also by the theme relevance of the whole monologue with it in place.
     """
     del persona  # the monologue is the narrator's voice; their look does not change what they think
+    in_japanese = japanese.is_japanese(request.language)
     examples = example_shingles("monologue.txt", request.theme)
     theme_keys = keywords(request.theme)
     known = {line.shot_id: line.text for line in current or []}
@@ -130,43 +147,50 @@ def write_monologue(
         if shot_ids is not None and shot.id not in shot_ids:
             continue
         beat = story.beats[beat_index(index, count, len(story.beats))]
-        target, low, high = word_budget(shot.duration_s)
+        target, low, high = word_budget(shot.duration_s, request.language)
         written_texts = {line.shot_id: line.text for line in written}
         texts = [written_texts.get(s.id, known.get(s.id, "")) for s in storyboard.shots]
         earlier = [text for i, text in enumerate(texts) if text and i != index]
-        before = texts[index - 1] if index > 0 and texts[index - 1] else FIRST_LINE
+        before = texts[index - 1] if index > 0 and texts[index - 1] else ("まだなし" if in_japanese else FIRST_LINE)
         notes = notes_block(notes_for_shot(feedback, shot.id))
         moment = f"{beat} {shot.action}"
 
         def parse(data: dict[str, Any], low: int = low, high: int = high, earlier: list[str] = earlier) -> str:
+            if in_japanese:
+                return monologue_ja.parse_line(data, low, high, earlier)
             return parse_line(data, low, high, earlier)
 
         def review(text: str, earlier: list[str] = earlier) -> str | None:
+            if in_japanese:
+                return monologue_ja.review_line(text, earlier, request.theme)
             return review_line(text, earlier, examples)
 
         def score(
             text: str, target: int = target, moment: str = moment, texts: list[str] = texts, index: int = index
         ) -> float:
-            return score_line(text, target, theme_keys, moment) + (
-                focus.relevance_bonus(request.theme, _with_line(texts, index, text)) if theme_focus else 0.0
+            fit = (
+                monologue_ja.score_line(text, target, request.theme)
+                if in_japanese
+                else score_line(text, target, theme_keys, moment)
             )
+            return fit + (focus.relevance_bonus(request.theme, _with_line(texts, index, text)) if theme_focus else 0.0)
 
         task = AgentTask(
             agent=AGENT,
             prompt=render(
-                "monologue.txt",
+                monologue_ja.TEMPLATE if in_japanese else "monologue.txt",
                 theme=request.theme,
                 beat=beat,
                 moment=f"{shot.action} ({shot.mood})",
                 before=before,
                 notes=notes,
             ),
-            cue=f"Words: {target}\nLine:",
-            schema=line_schema(low, high),
+            cue=f"文字数: {target}\n行:" if in_japanese else f"Words: {target}\nLine:",
+            schema=monologue_ja.line_schema(low, high) if in_japanese else line_schema(low, high),
             parse=parse,
             review=review,
             score=score,
-            max_tokens=int(high * 2.2) + 20,
+            max_tokens=int(high * 1.5) + 40 if in_japanese else int(high * 2.2) + 20,
             temperature=0.7,
             good_enough=focus.good_enough(1.4, theme_focus),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from personavlog.agents import japanese, story_ja
 from personavlog.agents import theme_focus as focus
 from personavlog.agents.base import AgentCallLog, AgentTask, example_shingles, notes_block, render, run_agent
 from personavlog.agents.text import (
@@ -46,12 +47,12 @@ PARTS: dict[int, tuple[str, ...]] = {
 }
 
 
-def story_schema(beats: int) -> dict[str, Any]:
+def story_schema(beats: int, title_length: int = 60) -> dict[str, Any]:
     sentence = {"type": "string", "minLength": 10, "maxLength": 110}
     properties: dict[str, Any] = {
         # Not part of the Story: writing the place down first keeps a small model inside the theme.
         "place": {"type": "string", "minLength": 5, "maxLength": 70},
-        "title": {"type": "string", "minLength": 3, "maxLength": 60},
+        "title": {"type": "string", "minLength": 3, "maxLength": title_length},
         "logline": {"type": "string", "minLength": 10, "maxLength": 180},
     }
     properties.update({part: sentence for part in PARTS[beats]})
@@ -126,20 +127,32 @@ def write_story(
     """
     del persona  # the narrator is "I"; the persona's look matters to the visuals, not to the plot
     beats = beat_count(request.duration_s)
+    in_japanese = japanese.is_japanese(request.language)
     examples = example_shingles("story.txt", request.theme)
-    prompt = render("story.txt", theme=request.theme, style=request.style, notes=notes_block(feedback))
+    template = story_ja.TEMPLATE if in_japanese else "story.txt"
+    prompt = render(template, theme=request.theme, style=request.style, notes=notes_block(feedback))
+
+    def parse(data: dict[str, Any]) -> Story:
+        return story_ja.parse_story(data, PARTS[beats]) if in_japanese else parse_story(data, beats)
+
+    def review(story: Story) -> str | None:
+        if in_japanese:
+            return story_ja.review_story(story, request.theme)
+        return review_story(story, request.theme, examples)
+
+    def score(story: Story) -> float:
+        fit = story_ja.score_story(story, request.theme) if in_japanese else score_story(story, request.theme)
+        return fit + (focus.relevance_bonus(request.theme, story_text(story)) if theme_focus else 0.0)
+
     task = AgentTask(
         agent=AGENT,
         prompt=prompt,
-        cue="Story:",
-        schema=story_schema(beats),
-        parse=lambda data: parse_story(data, beats),
-        score=lambda story: (
-            score_story(story, request.theme)
-            + (focus.relevance_bonus(request.theme, story_text(story)) if theme_focus else 0.0)
-        ),
-        review=lambda story: review_story(story, request.theme, examples),
-        max_tokens=60 + 50 * beats,
+        cue=story_ja.CUE if in_japanese else "Story:",
+        schema=story_schema(beats, story_ja.TITLE_LENGTH) if in_japanese else story_schema(beats),
+        parse=parse,
+        score=score,
+        review=review,
+        max_tokens=(90 + 70 * beats) if in_japanese else (60 + 50 * beats),
         good_enough=focus.good_enough(1.5, theme_focus),
         temperature=0.7,
     )

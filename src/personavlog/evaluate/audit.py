@@ -51,10 +51,10 @@ def audit_run(run_dir: Path) -> AuditReport:
     board, lines, timeline = manifest.shots(), manifest.monologue(), manifest.timeline
     assert manifest.story is not None and board is not None and lines is not None and timeline is not None
     assert manifest.music_brief is not None and manifest.compose_report is not None
-    found: list[Critique] = critique_script(request.theme, manifest.story, board, lines)
+    found: list[Critique] = critique_script(request.theme, manifest.story, board, lines, language=request.language)
     texts = {line.shot_id: line.text for line in lines}
     for shot in board.shots:
-        found += critique_voice(shot.id, texts[shot.id], run.voice(shot.id), shot.duration_s)
+        found += critique_voice(shot.id, texts[shot.id], run.voice(shot.id), shot.duration_s, language=request.language)
         retake = manifest.retakes.get(StageId(StageName.CLIP, shot.id))
         framing = retake.framing if retake is not None and retake.framing is not None else shot.framing
         found += critique_keyframe(shot.id, request.reference, run.keyframe(shot.id), framing)
@@ -69,6 +69,7 @@ def audit_run(run_dir: Path) -> AuditReport:
         report.true_peak_dbfs,
         report.duration_s,
         request.duration_s,
+        language=request.language,
     )
     by_critic: dict[str, tuple[int, int]] = {}
     for critique in found:

@@ -310,6 +310,7 @@ class ComposeStage(Stage):
                 report.duration_s,
                 ctx.request.duration_s,
                 round_,
+                ctx.request.language,
             )
 
         def roll_back(failed: Failed, round_: int) -> bool:

@@ -41,7 +41,7 @@ def script_review(ctx: RunContext, loop: ReviewLoop, rewrite: Callable[[], None]
         story = planned(manifest.story, "story")
         board = planned(manifest.shots(), "storyboard")
         lines = planned(manifest.monologue(), "monologue")
-        return critique_script(ctx.request.theme, story, board, lines, round_)
+        return critique_script(ctx.request.theme, story, board, lines, round_, ctx.request.language)
 
     def roll_back(failed: Failed, round_: int) -> bool:
         written = {str(stage) for stage in ctx.written}
@@ -91,7 +91,8 @@ def voices_review(ctx: RunContext, loop: ReviewLoop, voices: list[VoiceStage]) -
         lines = {line.shot_id: line.text for line in manifest.monologue() or []}
         found = []
         for shot_id, duration in changed.items():
-            found += critique_voice(shot_id, lines[shot_id], ctx.run.voice(shot_id), duration, round_)
+            voice = ctx.run.voice(shot_id)
+            found += critique_voice(shot_id, lines[shot_id], voice, duration, round_, ctx.request.language)
         return found
 
     def roll_back(failed: Failed, round_: int) -> bool:

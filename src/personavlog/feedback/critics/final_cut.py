@@ -28,9 +28,11 @@ def critique_final_cut(
     duration_s: float,
     requested_s: float,
     round_: int = 0,
+    language: str = "en",
 ) -> list[Critique]:
-    heard = transcribe(video)
-    sync = caption_sync(read_srt(srt), heard)
+    english = language.split("-")[0].lower() == "en"
+    heard = transcribe(video) if english else None  # the recogniser is English-only (Whisper tiny.en)
+    sync = caption_sync(read_srt(srt), heard) if heard is not None else None
     duration_error = abs(duration_s - requested_s) / requested_s
     return [
         Critique(
@@ -54,14 +56,20 @@ def critique_final_cut(
         Critique(
             stage="compose",
             target="vlog.caption_sync",
-            score=round(-sync.mean_abs_offset_s, 3),
+            score=round(-sync.mean_abs_offset_s, 3) if sync is not None else 0.0,
             threshold=-MAX_SYNC_OFFSET_S,
-            passed=sync.mean_abs_offset_s <= MAX_SYNC_OFFSET_S and sync.matched_share >= 0.5,
+            passed=sync is not None and sync.mean_abs_offset_s <= MAX_SYNC_OFFSET_S and sync.matched_share >= 0.5,
             feedback=f"Captions are {sync.mean_abs_offset_s:.2f} s away from the voice on average "
-            f"({sync.matched_share:.0%} of cues matched).",
+            f"({sync.matched_share:.0%} of cues matched)."
+            if sync is not None
+            else "",
             round=round_,
-            measured=heard.words_aligned,
-            reason="" if heard.words_aligned else "the recogniser could not time the words",
+            measured=heard is not None and heard.words_aligned,
+            reason=""
+            if heard is not None and heard.words_aligned
+            else "the recogniser could not time the words"
+            if heard is not None
+            else f"the speech recogniser (Whisper tiny.en) does not understand {language!r}",
         ),
         Critique(
             stage="compose",

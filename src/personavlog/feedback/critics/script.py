@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from personavlog.agents.monologue import word_budget
+from personavlog.agents import japanese
+from personavlog.agents.monologue import budget_unit, spoken_length, word_budget
 from personavlog.agents.story import story_text
 from personavlog.agents.text import missing_theme_words
 from personavlog.measure.relevance import theme_relevance_many
@@ -23,13 +24,16 @@ _FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'll|i'd|me|my|mine|myself|we|us|our)
 
 
 def _overlap(a: str, b: str) -> float:
+    """Shared words (in Japanese, shared pairs of characters) over the shorter line's."""
     wa, wb = set(normalise_words(a)), set(normalise_words(b))
+    if not wa and not wb:
+        wa, wb = japanese.shingles(a, 2), japanese.shingles(b, 2)
     return len(wa & wb) / max(1, min(len(wa), len(wb)))
 
 
 def _relevance(stage: str, theme: str, text: str, score: float, threshold: float, advice: str, round_: int) -> Critique:
     """A theme-relevance critique whose feedback gives the score, the advice and the theme words never used."""
-    missing = missing_theme_words(theme, text)
+    missing = missing_theme_words(theme, text) + japanese.missing_words(theme, text)
     naming = f" It never mentions {', '.join(missing)}: bring them in." if missing else ""
     return Critique(
         stage=stage,
@@ -68,15 +72,22 @@ def critique_monologue_relevance(theme: str, lines: list[MonologueLine], round_:
 
 
 def critique_script(
-    theme: str, story: Story, storyboard: Storyboard, lines: list[MonologueLine], round_: int = 0
+    theme: str,
+    story: Story,
+    storyboard: Storyboard,
+    lines: list[MonologueLine],
+    round_: int = 0,
+    language: str = "en",
 ) -> list[Critique]:
+    """Japanese lines are measured in characters and need no pronoun: Japanese leaves the speaker unsaid."""
+    in_japanese = japanese.is_japanese(language)
     story_score, monologue_score = theme_relevance_many(theme, [story_text(story), monologue_text(lines)])
     critiques = [
         story_relevance(theme, story, story_score, round_),
         monologue_relevance(theme, lines, monologue_score, round_),
     ]
 
-    distinct_beats = len({" ".join(normalise_words(b)) for b in story.beats})
+    distinct_beats = len({" ".join(normalise_words(b)) or b for b in story.beats})
     structure = distinct_beats / max(1, len(story.beats)) if len(story.beats) >= 3 else 0.0
     critiques.append(
         Critique(
@@ -110,11 +121,11 @@ def critique_script(
     off_budget: list[str] = []
     not_first_person: list[int] = []
     for line in lines:
-        words = len(normalise_words(line.text))
-        target, low, high = word_budget(durations[line.shot_id])
-        if not low <= words <= high:
-            off_budget.append(f"shot {line.shot_id} has {words} words but needs about {target}")
-        if not _FIRST_PERSON.search(line.text):
+        length, unit = spoken_length(line.text, language), budget_unit(language)
+        target, low, high = word_budget(durations[line.shot_id], language)
+        if not low <= length <= high:
+            off_budget.append(f"shot {line.shot_id} has {length} {unit} but needs about {target}")
+        if not in_japanese and not _FIRST_PERSON.search(line.text):
             not_first_person.append(line.shot_id)
     fit_share = 1 - len(off_budget) / max(1, len(lines))
     critiques.append(

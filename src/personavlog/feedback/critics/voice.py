@@ -1,7 +1,8 @@
 """Voice critic: does the line fit its shot, can a listener understand it, is it clean?
 
 Duration and intelligibility route to the `monologue` agent (a shorter or plainer line); clipping routes to
-the voice engine.
+the voice engine. The recogniser is English-only (Whisper tiny.en): a line in another language is not measured
+for intelligibility, and says so.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from personavlog.agents.monologue import word_budget
+from personavlog.agents.monologue import budget_unit, word_budget
 from personavlog.manifest import StageId, StageName
 from personavlog.measure.speech import transcribe, word_error_rate
 from personavlog.media import read_wav
@@ -23,12 +24,18 @@ PADDING_S = 1.1
 CLIP_LEVEL = 0.999
 
 
-def critique_voice(shot_id: int, text: str, wav: Path, planned_s: float, round_: int = 0) -> list[Critique]:
+RECOGNISED_LANGUAGES = ("en",)
+
+
+def critique_voice(
+    shot_id: int, text: str, wav: Path, planned_s: float, round_: int = 0, language: str = "en"
+) -> list[Critique]:
     samples, rate = read_wav(wav)
     spoken_s = len(samples) / rate
     needed = spoken_s + PADDING_S
     fit = planned_s * OVERRUN_TOLERANCE / needed
-    wer = word_error_rate(text, transcribe(wav).text)
+    heard = language.split("-")[0].lower() in RECOGNISED_LANGUAGES
+    wer = word_error_rate(text, transcribe(wav).text) if heard else 0.0
     peak = float(np.max(np.abs(samples))) if samples.size else 0.0
     target = f"shot {shot_id:02d} voice"
     return [
@@ -39,7 +46,7 @@ def critique_voice(shot_id: int, text: str, wav: Path, planned_s: float, round_:
             threshold=1.0,
             passed=fit >= 1.0,
             feedback=f"Shot {shot_id}: the line takes {spoken_s:.1f} s to say but the shot lasts {planned_s:.1f} s: "
-            f"say it in about {word_budget(planned_s - PADDING_S)[0]} words.",
+            f"say it in about {word_budget(planned_s - PADDING_S, language)[0]} {budget_unit(language)}.",
             round=round_,
         ),
         Critique(
@@ -51,6 +58,8 @@ def critique_voice(shot_id: int, text: str, wav: Path, planned_s: float, round_:
             feedback=f"Shot {shot_id}: the line is hard to understand when spoken (word error rate {wer:.2f}): "
             "use plain, common words and short sentences, no names or numbers.",
             round=round_,
+            measured=heard,
+            reason="" if heard else f"the speech recogniser (Whisper tiny.en) does not understand {language!r}",
         ),
         Critique(
             stage=str(StageId(StageName.VOICE, shot_id)),
