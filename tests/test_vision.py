@@ -88,6 +88,20 @@ def test_without_the_matting_model_grabcut_cuts_the_person_out(
     assert full[:24, :24].max() < 0.05
 
 
+def test_a_person_in_profile_without_a_face_found_is_matted_too(tmp_path: Path) -> None:
+    """scikit-image's cameraman looks into his camera: no frontal face, yet MODNet keeps him and leaves the field."""
+    import skimage.data
+
+    photo = tmp_path / "cameraman.png"
+    Image.fromarray(skimage.data.camera()).save(photo)
+    result = analyze_reference(photo, tmp_path / "cut.png", allow_no_face=True)
+    assert result.face_box is None and result.matte == "modnet"
+    full = _alpha_in_reference(result)
+    assert full[150:300, 60:140].mean() > 0.9, "his coat"
+    assert full[:60, 380:].max() < 0.05, "the sky"
+    assert full[420:, 450:].max() < 0.05, "the lawn"
+
+
 def test_colours_are_described(astronaut_analysis: ReferenceAnalysis) -> None:
     assert astronaut_analysis.clothing_colour == "orange"
     assert astronaut_analysis.hair_colour in {"dark blonde", "light brown", "blonde", "brown"}

@@ -19,6 +19,9 @@ from personavlog.vision.segment import decontaminate, feather, person_mask
 
 _MIN_REGION_PIXELS = 30
 
+_MIN_FIGURE_SHARE = 0.04
+"""A matte smaller than this share of the photo is the model finding no one (a drawing, a landscape)."""
+
 MatteMethod = Literal["modnet", "grabcut", "given"]
 
 
@@ -105,18 +108,20 @@ def _character_alpha(
 ) -> tuple[np.ndarray, MatteMethod]:
     """The character's soft alpha (float32 0..1) and how it was found.
 
-    A drawn character with its own transparency is trusted as is. A photo with a face is matted with MODNet,
-    keeping the person at the face; GrabCut cuts it out when MODNet is not installed or misses the person, and
-    when there is no face (MODNet knows portraits, not drawn figures).
+    A drawn character with its own transparency is trusted as is. A photo is matted with MODNet, keeping the
+    person at the face (or, with no face found, such as a profile, the figure at the picture's centre); GrabCut
+    cuts it out when MODNet is not installed or finds no one there, as in a drawing.
     """
     if given_alpha is not None:
         return feather(np.where(given_alpha >= 128, 255, 0).astype(np.uint8)), "given"
-    if face is not None:
-        matted = portrait_alpha(rgb)
-        if matted is not None:
-            subject = subject_matte(matted, (face.x + face.w // 2, face.y + face.h // 2))
-            if subject is not None:
-                return subject, "modnet"
+    matted = portrait_alpha(rgb)
+    if matted is not None:
+        height, width = rgb.shape[:2]
+        centre = (width // 2, round(0.55 * height))  # where GrabCut, too, expects a figure without a face
+        anchor = centre if face is None else (face.x + face.w // 2, face.y + face.h // 2)
+        subject = subject_matte(matted, anchor)
+        if subject is not None and float((subject > 0.5).mean()) >= _MIN_FIGURE_SHARE:
+            return subject, "modnet"
     return feather(person_mask(rgb, face)), "grabcut"
 
 
