@@ -10,6 +10,8 @@ import pytest
 from personavlog.agents import japanese, monologue_ja, story_ja
 from personavlog.agents.monologue import word_budget
 from personavlog.agents.story import PARTS
+from personavlog.compose.captions import CaptionRenderer
+from personavlog.compose.text_wrap import join_units
 from personavlog.feedback.critics.script import critique_script
 from personavlog.feedback.critics.voice import critique_voice
 from personavlog.media import write_wav
@@ -58,6 +60,9 @@ def test_a_line_that_copies_an_example_or_an_earlier_line_is_reviewed() -> None:
     assert monologue_ja.review_line("船が帰ってくる。桜の京都。", [], THEME) is not None
     assert monologue_ja.review_line("鴨川の風が冷たい。", ["鴨川の風が冷たくて"], THEME) is not None
     assert monologue_ja.review_line("鴨川の風が少し冷たい。", ["桜の道を歩く。"], THEME) is None
+    assert "recites the theme" in (monologue_ja.review_line(f"{THEME}。楽しい。", [], THEME) or "")
+    recited, own = f"{THEME}。", "京都の桜が満開で、風が冷たい。"
+    assert monologue_ja.score_line(recited, 16, THEME) < monologue_ja.score_line(own, 16, THEME)
 
 
 def test_a_japanese_story_is_whole_japanese_sentences_about_the_theme() -> None:
@@ -115,3 +120,15 @@ def test_the_voice_critic_marks_japanese_intelligibility_not_measured(tmp_path: 
     assert not found["intelligibility"].measured and "tiny.en" in found["intelligibility"].reason
     assert found["duration"].measured and not found["duration"].passed
     assert "characters" in found["duration"].feedback
+
+
+def test_japanese_captions_break_by_characters_never_before_closing_marks() -> None:
+    text = "「桜がきれい」と思わず声が出た。鴨川の風は少し冷たいけれど、花びらが舞って、一人の旅も悪くない。"
+    for width in (320, 360, 480, 640):
+        renderer = CaptionRenderer(width, round(width * 9 / 16))
+        cues = renderer.layout(text)
+        lines = [join_units(line) for cue in cues for line in cue]
+        assert "".join(lines) == text and len(lines) > 1
+        assert not any(line[0] in "。、」！？" for line in lines)
+        assert not any(line[-1] in "「" for line in lines)
+        assert all(renderer.measure(line) <= renderer.max_text_width for line in lines)

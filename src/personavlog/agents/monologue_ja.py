@@ -54,12 +54,24 @@ def review_line(text: str, earlier: Sequence[str], theme: str) -> str | None:
     for index, line in enumerate(earlier, 1):
         if not japanese.shingles(line).isdisjoint(japanese.shingles(text)):
             return f"the line repeats words of line {index}; say something new"
-    if not (japanese.shingles(text, 4) - japanese.shingles(theme, 4)).isdisjoint(_example_shingles()):
+    if _copies_example(text, theme):
         return f"the line copies an example; think about this moment of {theme}"
+    if _recites_theme(text, theme):
+        return "the line recites the theme; say what you see, hear or feel at this moment"
     return None
 
 
+def _copies_example(text: str, theme: str) -> bool:
+    return not (japanese.shingles(text, 4) - japanese.shingles(theme, 4)).isdisjoint(_example_shingles())
+
+
+def _recites_theme(text: str, theme: str) -> bool:
+    """Eight characters of the theme in a row: the theme read out, not a thought about it."""
+    return not japanese.shingles(theme, 8).isdisjoint(japanese.shingles(text, 8))
+
+
 def score_line(text: str, target: int, theme: str) -> float:
-    """Close to the character target and touching the theme's words."""
+    """Close to the character target and touching the theme's words, but in its own words."""
     fit = 1.0 - abs(japanese.spoken_length(text) - target) / target
-    return fit + 0.5 * japanese.theme_coverage(theme, text)
+    own = 0.5 * (_copies_example(text, theme) + _recites_theme(text, theme))
+    return fit + 0.5 * japanese.theme_coverage(theme, text) - own

@@ -19,10 +19,12 @@ TITLE_LENGTH = 20
 
 
 def _sentence(value: object, part: str, max_length: int) -> str:
+    """The first whole sentence (a beat or logline that runs on repeats itself)."""
     raw = japanese.clean_line(str(value))
     if japanese.japanese_share(raw) < MIN_JAPANESE_SHARE:
         raise ValueError(f"write the {part} in Japanese (kana and kanji), not in English")
-    return japanese.whole_sentences(raw, max_length)
+    first = japanese.sentences(japanese.whole_sentences(raw, max_length))
+    return first[0] if first else ""
 
 
 def parse_story(data: dict[str, Any], parts: tuple[str, ...]) -> Story:
@@ -68,8 +70,20 @@ def review_story(story: Story, theme: str) -> str | None:
     return None
 
 
+def _repeated_share(story: Story, theme: str) -> float:
+    """The share of beats that say again six characters in a row of an earlier beat (the theme's own aside)."""
+    own = japanese.shingles(theme, 6)
+    seen: set[str] = set()
+    repeated = 0
+    for beat in story.beats:
+        runs = japanese.shingles(beat, 6) - own
+        repeated += bool(runs & seen)
+        seen |= runs
+    return repeated / len(story.beats)
+
+
 def score_story(story: Story, theme: str) -> float:
-    """Theme words in the whole story, plus the share of beats that touch the theme at all."""
+    """Theme words in the whole story, plus the share of beats that touch the theme, less the beats that repeat."""
     whole = japanese.theme_coverage(theme, " ".join([story.title, story.logline, *story.beats]))
     per_beat = sum(1 for beat in story.beats if japanese.theme_coverage(theme, beat) > 0) / len(story.beats)
-    return whole + per_beat
+    return whole + per_beat - _repeated_share(story, theme)
