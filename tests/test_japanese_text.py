@@ -21,7 +21,7 @@ THEME = "桜の季節に京都を一人で旅する"
 
 
 def test_the_japanese_budget_is_characters_at_the_voices_rate() -> None:
-    assert word_budget(6.0, "ja") == (30, 23, 37)
+    assert word_budget(6.0, "ja") == (27, 21, 33)
     assert word_budget(6.0, "ja-JP") == word_budget(6.0, "ja")
     assert word_budget(6.0) == (15, 12, 18)
 
@@ -60,6 +60,8 @@ def test_a_line_that_copies_an_example_or_an_earlier_line_is_reviewed() -> None:
     assert monologue_ja.review_line("船が帰ってくる。桜の京都。", [], THEME) is not None
     assert monologue_ja.review_line("鴨川の風が冷たい。", ["鴨川の風が冷たくて"], THEME) is not None
     assert monologue_ja.review_line("鴨川の風が少し冷たい。", ["桜の道を歩く。"], THEME) is None
+    beat = "鴨川沿いの桜並木で、花びらが雪のように舞う。"
+    assert "story's sentence" in (monologue_ja.review_line("花びらが雪のように舞う。", [], THEME, beat) or "")
     assert "recites the theme" in (monologue_ja.review_line(f"{THEME}。楽しい。", [], THEME) or "")
     recited, own = f"{THEME}。", "京都の桜が満開で、風が冷たい。"
     assert monologue_ja.score_line(recited, 16, THEME) < monologue_ja.score_line(own, 16, THEME)
@@ -109,7 +111,7 @@ def test_the_script_critic_measures_japanese_lines_in_characters() -> None:
     assert ok["monologue.length"].passed and ok["monologue.first_person"].passed
     assert ok["story.structure"].passed
     bad = by(critique_script(THEME, story, _board(), short, language="ja"))
-    assert not bad["monologue.length"].passed and "1 characters but needs about 30" in bad["monologue.length"].feedback
+    assert not bad["monologue.length"].passed and "1 characters but needs about 27" in bad["monologue.length"].feedback
 
 
 def test_the_voice_critic_marks_japanese_intelligibility_not_measured(tmp_path: Path) -> None:
@@ -118,6 +120,7 @@ def test_the_voice_critic_marks_japanese_intelligibility_not_measured(tmp_path: 
     write_wav(wav, 0.3 * np.sin(2 * np.pi * 220 * np.arange(3 * rate) / rate), rate)
     found = {c.target.split(".")[-1]: c for c in critique_voice(1, "桜がきれい。", wav, 2.0, language="ja")}
     assert not found["intelligibility"].measured and "tiny.en" in found["intelligibility"].reason
+    assert found["intelligibility"].feedback == ""
     assert found["duration"].measured and not found["duration"].passed
     assert "characters" in found["duration"].feedback
 

@@ -160,9 +160,9 @@ def write_monologue(
                 return monologue_ja.parse_line(data, low, high, earlier)
             return parse_line(data, low, high, earlier)
 
-        def review(text: str, earlier: list[str] = earlier) -> str | None:
+        def review(text: str, earlier: list[str] = earlier, beat: str = beat) -> str | None:
             if in_japanese:
-                return monologue_ja.review_line(text, earlier, request.theme)
+                return monologue_ja.review_line(text, earlier, request.theme, beat)
             return review_line(text, earlier, examples)
 
         def score(

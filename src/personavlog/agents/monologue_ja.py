@@ -49,8 +49,8 @@ def _example_shingles() -> frozenset[str]:
     return frozenset(japanese.shingles("".join(lines), 4))
 
 
-def review_line(text: str, earlier: Sequence[str], theme: str) -> str | None:
-    """Quality objections: half-repeating an earlier line, or copying the examples' people and places."""
+def review_line(text: str, earlier: Sequence[str], theme: str, beat: str = "") -> str | None:
+    """Quality objections: half-repeating an earlier line or the story's beat, or copying the examples."""
     for index, line in enumerate(earlier, 1):
         if not japanese.shingles(line).isdisjoint(japanese.shingles(text)):
             return f"the line repeats words of line {index}; say something new"
@@ -58,6 +58,8 @@ def review_line(text: str, earlier: Sequence[str], theme: str) -> str | None:
         return f"the line copies an example; think about this moment of {theme}"
     if _recites_theme(text, theme):
         return "the line recites the theme; say what you see, hear or feel at this moment"
+    if not (japanese.shingles(text, 8) - japanese.shingles(theme, 8)).isdisjoint(japanese.shingles(beat, 8)):
+        return "the line reads out the story's sentence; say what you think at this moment, in your own words"
     return None
 
 

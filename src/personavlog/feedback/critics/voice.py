@@ -56,7 +56,9 @@ def critique_voice(
             threshold=round(1.0 - MAX_WER, 4),
             passed=wer <= MAX_WER,
             feedback=f"Shot {shot_id}: the line is hard to understand when spoken (word error rate {wer:.2f}): "
-            "use plain, common words and short sentences, no names or numbers.",
+            "use plain, common words and short sentences, no names or numbers."
+            if heard
+            else "",
             round=round_,
             measured=heard,
             reason="" if heard else f"the speech recogniser (Whisper tiny.en) does not understand {language!r}",
