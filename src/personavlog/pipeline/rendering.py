@@ -92,6 +92,7 @@ class ClipStage(Stage):
 
     name = StageName.CLIP
     role = "visual"
+    version = 2  # the animatic's living face
 
     def __init__(self, shot: int, index: int):
         super().__init__(shot)
@@ -123,8 +124,11 @@ class ClipStage(Stage):
         )
 
     def inputs(self, ctx: RunContext) -> dict[str, Any]:
+        from personavlog.vision.face_mesh import face_mesh_path
+
         cutout = ctx.manifest.assets[AssetId(AssetKind.CUTOUT)].sha256
-        return {"spec": self.spec(ctx).model_dump(mode="json"), "cutout": cutout}
+        face_mesh = face_mesh_path() is not None
+        return {"spec": self.spec(ctx).model_dump(mode="json"), "cutout": cutout, "face_mesh": face_mesh}
 
     def output(self, ctx: RunContext) -> Any:
         return asset_output(ctx, ctx.run.clip(self.shot_id))

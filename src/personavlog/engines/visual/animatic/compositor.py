@@ -29,11 +29,15 @@ class Plane:
     wrap: bool = False
     windows: list[tuple[int, int, int, int]] | None = None
     """For an 'over' plane right above the opaque one: the only places it can be seen through."""
+    frames: Callable[[int], np.ndarray] | None = None
+    """For a plane whose picture changes (a living face): fn(index) -> that frame's image, shaped like `image`."""
     _cache: tuple[int, int, np.ndarray, np.ndarray | None] | None = field(default=None, repr=False)
     _fixed: bool | None = field(default=None, repr=False)
 
     def is_fixed(self) -> bool:
         """The plane never moves (its light may still pulse)."""
+        if self.frames is not None:
+            return False
         if self._fixed is None:
             first = self.matrices[0]
             self._fixed = all(np.array_equal(first, m) for m in self.matrices[1:])
@@ -115,8 +119,11 @@ def _roi(matrix: Matrix, src_w: int, src_h: int, frame_w: int, frame_h: int) -> 
     return x0, y0, x1, y1
 
 
-def _warp(plane: Plane, matrix: Matrix, frame_w: int, frame_h: int) -> tuple[int, int, np.ndarray] | None:
-    h, w = plane.image.shape[:2]
+def _warp(
+    plane: Plane, matrix: Matrix, frame_w: int, frame_h: int, image: np.ndarray | None = None
+) -> tuple[int, int, np.ndarray] | None:
+    image = plane.image if image is None else image
+    h, w = image.shape[:2]
     box = _roi(matrix, w, h, frame_w, frame_h)
     if box is None:
         return None
@@ -125,7 +132,7 @@ def _warp(plane: Plane, matrix: Matrix, frame_w: int, frame_h: int) -> tuple[int
     local[0, 2] -= x0
     local[1, 2] -= y0
     warped = cv2.warpAffine(
-        plane.image,
+        image,
         local,
         (x1 - x0, y1 - y0),
         flags=cv2.INTER_LINEAR,
@@ -199,7 +206,8 @@ def draw_plane(frame: np.ndarray, plane: Plane, index: int) -> None:
     if plane._cache is not None:
         x0, y0, warped, inv = plane._cache
     else:
-        placed = _warp(plane, matrix, frame_w, frame_h)
+        image = plane.frames(index) if plane.frames is not None else None
+        placed = _warp(plane, matrix, frame_w, frame_h, image)
         if placed is None:
             return
         x0, y0, warped = placed

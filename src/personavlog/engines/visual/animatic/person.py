@@ -37,6 +37,13 @@ class PersonSprite:
     """Frame position of the face centre at rest."""
     face_size: tuple[float, float]
     """Face box width and height in frame pixels."""
+    from_cutout: tuple[float, float, float] = (1.0, 0.0, 0.0)
+    """(scale, dx, dy): a cut-out pixel (u, v) is sprite pixel (u * scale + dx, v * scale + dy)."""
+
+    def landmarks_from_cutout(self, points: np.ndarray) -> np.ndarray:
+        """Cut-out landmarks (n, 3) in sprite pixels; depth scales with the picture."""
+        scale, dx, dy = self.from_cutout
+        return np.asarray(points, np.float64) * scale + np.array([dx, dy, 0.0])
 
 
 def find_face(rgba: np.ndarray, recorded: FaceBox | None) -> FaceBox:
@@ -142,7 +149,8 @@ def build_person(
     sprite, pad_x, pad_y = _with_shadow(rgb, alpha, light, frame_h, scene.indoor)
     origin = (left - pad_x, top - pad_y)
     pivot = (pad_x + out_w / 2, pad_y + out_h)
-    return PersonSprite(sprite, origin, pivot, (target_x, target_y), (face.w * scale, face.h * scale))
+    from_cutout = (scale, pad_x - vis_x0 * scale, pad_y - vis_y0 * scale)
+    return PersonSprite(sprite, origin, pivot, (target_x, target_y), (face.w * scale, face.h * scale), from_cutout)
 
 
 def _light_wrap(rgb: np.ndarray, alpha: np.ndarray, behind: np.ndarray, frame_h: int) -> np.ndarray:

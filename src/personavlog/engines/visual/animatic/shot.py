@@ -19,6 +19,7 @@ from personavlog.engines.visual.animatic.compositor import (
     split_sparse,
 )
 from personavlog.engines.visual.animatic.light import lighting_for
+from personavlog.engines.visual.animatic.living_face import living_face
 from personavlog.engines.visual.animatic.person import body_matrix, build_person, find_face, subject_position
 from personavlog.engines.visual.animatic.scenes import SceneContext, paint_scene
 from personavlog.engines.visual.animatic.scenes.base import over
@@ -125,10 +126,12 @@ def prepare_shot(spec: ShotRenderSpec, cutout_path: Path) -> PreparedShot:
     windy = shot.weather == Weather.WIND
     phase = float(rng_for(spec.seed, shot.id, "person").uniform(0, 2 * math.pi))
     person_place = matrices(DEPTH_PERSON, margin)
+    living = living_face(rgba, face, person, frames, fps, shot, rng_for(spec.seed, shot.id, "face"))
     planes.append(
         Plane(
             person.image,
             [camera.compose(m, body_matrix(person, i / fps, phase, windy)) for i, m in enumerate(person_place)],
+            frames=living.frame if living is not None else None,
         )
     )
     if scene.near is not None:
