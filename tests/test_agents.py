@@ -36,7 +36,7 @@ from personavlog.agents.storyboard import (
     vary_shots,
 )
 from personavlog.agents.text import clean_text, complete_sentences, keyword_coverage, keywords, trim_to_words
-from personavlog.agents.visual import parse_visual
+from personavlog.agents.visual import parse_visual, plan_visual
 from personavlog.backends import create_llm
 from personavlog.config import LLMSettings
 from personavlog.errors import StageError
@@ -299,6 +299,22 @@ def test_a_stage_error_names_the_stage_after_all_attempts_fail(llm: Any, plan: P
         write_story(client, plan.request, plan.persona, [], log=log)
     assert caught.value.stage == "story" and "\n" not in str(caught.value)
     assert len(log.calls) == ATTEMPTS and not any(c.valid for c in log.calls)
+
+
+def test_visuals_fall_back_to_the_plan_when_every_try_fails(llm: Any, plan: Plan) -> None:
+    """A theme the small model cannot describe (it once failed on an emoji-and-shell theme) still gets a vlog."""
+    client = FirstAnswerInvalid(llm, invalid_answers=10 * ATTEMPTS)
+    log = AgentCallLog()
+    visuals = write_visuals(client, plan.request, plan.persona, plan.storyboard, [], log=log)
+    assert [v.shot_id for v in visuals] == [s.id for s in plan.storyboard.shots]
+    for visual, shot in zip(visuals, plan.storyboard.shots, strict=True):
+        details, motion = plan_visual(shot)
+        assert plan.persona.description in visual.keyframe_prompt and details in visual.keyframe_prompt
+        assert motion in visual.motion_prompt
+    fallbacks = [call for call in log.calls if call.fallback]
+    assert len(fallbacks) == len(plan.storyboard.shots)
+    assert all("no valid answer" in call.error and call.completion_tokens == 0 for call in fallbacks)
+    assert len(log.calls) == len(plan.storyboard.shots) * (ATTEMPTS + 1)
 
 
 def test_best_of_candidates_keeps_the_highest_score(llm: Any) -> None:

@@ -51,6 +51,8 @@ class AgentCall(BaseModel):
     valid: bool
     """The answer was a valid document (it may still have been asked for again after a review)."""
     error: str = ""
+    fallback: bool = False
+    """No model call: every try failed, and the agent's own answer built from the plan was used instead."""
 
 
 class AgentCallLog(BaseModel):
@@ -90,6 +92,9 @@ class AgentTask(Generic[T]):
     """Quality objections to a valid document ("the story never mentions Tokyo"); they trigger a retry."""
     good_enough: float = math.inf
     """A candidate scoring this much ends the sampling early (the rest would only cost time)."""
+    fallback: Callable[[], T] | None = None
+    """A plainer document built from the plan without the model, used when every try fails (a vlog is then
+    still made, and the call log says so); None: the stage fails with StageError."""
 
 
 def agent_seed(seed: int, agent: str, salt: int = 0) -> int:
@@ -175,7 +180,17 @@ def run_agent(
         if best[0] >= task.good_enough:
             break
     if best is None:
-        raise StageError(task.agent, f"no valid answer after {ATTEMPTS} tries: {errors[-1] if errors else 'none'}")
+        reason = f"no valid answer after {ATTEMPTS} tries: {errors[-1] if errors else 'none'}"
+        if task.fallback is None:
+            raise StageError(task.agent, reason)
+        _append(
+            log,
+            AgentCall(
+                agent=task.agent, salt=salt, candidate=0, attempt=ATTEMPTS, seed=base_seed, valid=True,
+                error=reason, fallback=True,
+            ),
+        )  # fmt: skip
+        return task.fallback()
     return best[1]
 
 

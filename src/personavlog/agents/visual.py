@@ -6,6 +6,7 @@ then assembled so that the persona's description appears verbatim in every keyfr
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Sequence
 from typing import Any
@@ -33,6 +34,7 @@ from personavlog.llm.base import LLMClient
 from personavlog.schema import (
     CameraMove,
     Framing,
+    LocationKind,
     PersonaProfile,
     Shot,
     ShotVisual,
@@ -79,6 +81,30 @@ _CAMERA_WORDS = {
     CameraMove.TILT_DOWN: "camera tilts down",
     CameraMove.HANDHELD: "handheld camera, slight shake",
     CameraMove.ORBIT: "camera orbits around the subject",
+}
+_PLACE_DETAILS = {
+    LocationKind.CITY_STREET: "shop fronts, street lamps, parked bicycles",
+    LocationKind.CAFE: "small tables, steaming cups, a chalkboard menu",
+    LocationKind.HOME: "a sofa, bookshelves, a window with curtains",
+    LocationKind.BEACH: "waves on the sand, distant boats, dune grass",
+    LocationKind.FOREST: "tall trees, ferns, a winding path",
+    LocationKind.MOUNTAINS: "rocky peaks, a trail, pine trees",
+    LocationKind.LAKE: "calm water, a wooden jetty, reeds",
+    LocationKind.DESERT: "sand dunes, dry shrubs, a long horizon",
+    LocationKind.SNOWY_VILLAGE: "wooden houses, snowy roofs, warm windows",
+    LocationKind.NIGHT_MARKET: "food stalls, hanging lights, steam from woks",
+    LocationKind.TRANSIT: "train windows, seats, a passing platform",
+    LocationKind.PARK: "lawns, benches, trees along a path",
+    LocationKind.OFFICE: "desks, monitors, a tall window",
+    LocationKind.STAGE: "spotlights, a microphone stand, dark curtains",
+}
+_WEATHER_MOTION = {
+    Weather.CLEAR: "light shifting softly across the scene",
+    Weather.CLOUDS: "clouds drifting slowly overhead",
+    Weather.RAIN: "rain falling and rippling in puddles",
+    Weather.SNOW: "snowflakes drifting down slowly",
+    Weather.FOG: "fog drifting slowly through the scene",
+    Weather.WIND: "leaves and branches swaying in the wind",
 }
 _PEOPLE = re.compile(
     r"\b(?:woman|man|girl|boy|lady|guy|she|he|her|his|i|me|my|hair|wearing|dressed|eyes|face|lips|lipstick|"
@@ -156,6 +182,11 @@ def parse_visual(data: dict[str, Any]) -> tuple[str, str]:
     return details, motion
 
 
+def plan_visual(shot: Shot) -> tuple[str, str]:
+    """Details and motion from the storyboard alone, for when the model gives no usable answer."""
+    return _PLACE_DETAILS[shot.location_kind], _WEATHER_MOTION[shot.weather]
+
+
 def review_visual(pair: tuple[str, str], examples: set[tuple[str, ...]]) -> str | None:
     for name, text in zip(("details", "motion"), pair, strict=True):
         if copies_from(text, examples):
@@ -195,6 +226,7 @@ def write_visuals(
             max_tokens=90,
             temperature=0.6,
             good_enough=1.2,
+            fallback=functools.partial(plan_visual, shot),
         )
         details, motion = run_agent(llm, task, seed=request.seed, candidates=candidates, log=log, salt=index)
         visuals.append(
