@@ -23,7 +23,7 @@ from personavlog.vision.face_mesh import EYES, FACE_OVAL, EyeContour, face_landm
 
 _RING_SCALE = 1.55
 """The warp fades to zero on an ellipse this many times the face oval's size around its centre."""
-_FIELD_STEP = 2
+_FIELD_STEP = 4
 """The displacement field is interpolated on a grid this much coarser than the pixels, then smoothly enlarged."""
 
 
@@ -115,7 +115,7 @@ class LivingFace:
         self.pixels = np.mgrid[0:ph, 0:pw][::-1].astype(np.float32)
         self.eye_bumps = [self._eye_bump(eye) for eye in self.eyes]
 
-    def _eye_bump(self, eye: _Eye) -> tuple[np.ndarray, float, float]:
+    def _eye_bump(self, eye: _Eye) -> tuple[tuple[slice, slice], np.ndarray, float, float]:
         """How much each patch pixel follows the iris: 1 over the iris, 0 at the lids and corners."""
         outline = np.concatenate([eye.upper, eye.lower[::-1]])
         centre = outline.mean(axis=0)
@@ -128,7 +128,12 @@ class LivingFace:
         inside = np.zeros((ph, pw), np.uint8)
         cv2.fillPoly(inside, [np.round(outline).astype(np.int32)], 255)
         soft = cv2.GaussianBlur(inside.astype(np.float32) / 255.0, (0, 0), max(0.8, 0.15 * half_h))
-        return (falloff * falloff * (3 - 2 * falloff) * soft).astype(np.float32), 2 * half_w, 2 * half_h
+        bump = (falloff * falloff * (3 - 2 * falloff) * soft).astype(np.float32)
+        rows_used, cols_used = np.flatnonzero(bump.any(axis=1)), np.flatnonzero(bump.any(axis=0))
+        if len(rows_used) == 0:
+            return (slice(0, 0), slice(0, 0)), bump[:0, :0], 2 * half_w, 2 * half_h
+        window = (slice(rows_used[0], rows_used[-1] + 1), slice(cols_used[0], cols_used[-1] + 1))
+        return window, bump[window], 2 * half_w, 2 * half_h
 
     def _head_field(self, index: int) -> np.ndarray:
         motion = self.motion
@@ -168,19 +173,22 @@ class LivingFace:
         """The sprite for frame `index` (a buffer reused from frame to frame)."""
         motion = self.motion
         field = self._head_field(index)
-        for bump, eye_w, eye_h in self.eye_bumps:
-            field[..., 0] += bump * float(motion.gaze_x[index]) * eye_w
-            field[..., 1] += bump * float(motion.gaze_y[index]) * eye_h
-        source = self.patch.astype(np.float32)
+        for (rows, cols), bump, eye_w, eye_h in self.eye_bumps:
+            field[rows, cols, 0] += bump * float(motion.gaze_x[index]) * eye_w
+            field[rows, cols, 1] += bump * float(motion.gaze_y[index]) * eye_h
+        source = self.patch
         closure = float(motion.closure[index])
         if closure > 0.02:
-            self._paint_lids(source, closure)
+            painted = self.patch.astype(np.float32)
+            self._paint_lids(painted, closure)
+            source = np.clip(painted + 0.5, 0, 255).astype(np.uint8)
         # Backward map: a pixel shows what the forward motion brought to it (displacements are small and smooth).
         map_x = self.pixels[0] - field[..., 0]
         map_y = self.pixels[1] - field[..., 1]
-        warped = cv2.remap(source, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         x0, y0, x1, y1 = self.box
-        self.buffer[y0:y1, x0:x1] = np.clip(warped + 0.5, 0, 255).astype(np.uint8)
+        cv2.remap(
+            source, map_x, map_y, cv2.INTER_LINEAR, dst=self.buffer[y0:y1, x0:x1], borderMode=cv2.BORDER_REPLICATE
+        )
         return self.buffer
 
 
