@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw
 from personavlog.fsutil import atomic_write_bytes
 from personavlog.vision.faces import largest_face
 from personavlog.vision.imageio import load_reference
-from personavlog.vision.matting import portrait_alpha, subject_matte
+from personavlog.vision.matting import person_matte
 from personavlog.vision.segment import feather, person_mask
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,10 +78,7 @@ def main() -> int:
         grabcut = feather(person_mask(rgb, face))
         grabcut_s = time.perf_counter() - start
         start = time.perf_counter()
-        matted = portrait_alpha(rgb)
-        height, width = rgb.shape[:2]
-        anchor = (width // 2, round(0.55 * height)) if face is None else (face.x + face.w // 2, face.y + face.h // 2)
-        modnet = subject_matte(matted, anchor) if matted is not None else None
+        modnet = person_matte(rgb, face)
         modnet_s = time.perf_counter() - start
         tiles = [_tile(rgb, name), _tile(_over_backdrop(rgb, grabcut), "GrabCut")]
         if modnet is not None:

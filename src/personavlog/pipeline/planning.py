@@ -33,11 +33,11 @@ class PersonaStage(Stage):
     version = 2  # MODNet portrait matting
 
     def inputs(self, ctx: RunContext) -> dict[str, Any]:
-        from personavlog.vision.matting import modnet_available
+        from personavlog.vision.matting import modnet_path
 
         return {
             "reference": ctx.manifest.reference_sha256,
-            "matting": "modnet" if modnet_available() else "grabcut",
+            "matting": "modnet" if modnet_path() is not None else "grabcut",
             "no_face": ctx.allow_no_face,
             "persona_text": ctx.request.persona,
         }

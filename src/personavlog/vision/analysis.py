@@ -13,14 +13,11 @@ from personavlog.schema import FaceBox
 from personavlog.vision.cutout import crop_box, save_cutout
 from personavlog.vision.faces import largest_face, no_face_message
 from personavlog.vision.imageio import load_reference
-from personavlog.vision.matting import portrait_alpha, subject_matte
+from personavlog.vision.matting import person_matte
 from personavlog.vision.palette import colour_name, dominant_colours, hair_colour_name, luma, main_colour, to_hex
 from personavlog.vision.segment import decontaminate, feather, person_mask
 
 _MIN_REGION_PIXELS = 30
-
-_MIN_FIGURE_SHARE = 0.04
-"""A matte smaller than this share of the photo is the model finding no one (a drawing, a landscape)."""
 
 MatteMethod = Literal["modnet", "grabcut", "given"]
 
@@ -114,14 +111,9 @@ def _character_alpha(
     """
     if given_alpha is not None:
         return feather(np.where(given_alpha >= 128, 255, 0).astype(np.uint8)), "given"
-    matted = portrait_alpha(rgb)
+    matted = person_matte(rgb, face)
     if matted is not None:
-        height, width = rgb.shape[:2]
-        centre = (width // 2, round(0.55 * height))  # where GrabCut, too, expects a figure without a face
-        anchor = centre if face is None else (face.x + face.w // 2, face.y + face.h // 2)
-        subject = subject_matte(matted, anchor)
-        if subject is not None and float((subject > 0.5).mean()) >= _MIN_FIGURE_SHARE:
-            return subject, "modnet"
+        return matted, "modnet"
     return feather(person_mask(rgb, face)), "grabcut"
 
 

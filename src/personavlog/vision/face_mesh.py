@@ -6,7 +6,6 @@ only its `.tflite` file is read. Without it, `face_landmarks` returns None and f
 
 from __future__ import annotations
 
-import importlib.metadata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import cv2
 import numpy as np
 
 from personavlog.schema import FaceBox
+from personavlog.vision.model_files import packaged_file
 
 MODEL_DISTRIBUTION = "mediapipe"
 MODEL_FILE = "mediapipe/modules/face_landmark/face_landmark.tflite"
@@ -46,12 +46,7 @@ EYES = (RIGHT_EYE, LEFT_EYE)
 
 def face_mesh_path() -> Path | None:
     """Where the installed face-mesh model is, or None when its package is not installed."""
-    try:
-        distribution = importlib.metadata.distribution(MODEL_DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-    path = Path(str(distribution.locate_file(MODEL_FILE)))
-    return path if path.is_file() else None
+    return packaged_file(MODEL_DISTRIBUTION, MODEL_FILE)
 
 
 @lru_cache(maxsize=1)

