@@ -41,12 +41,12 @@ from PIL import Image
 from personavlog.engines.visual.animatic import AnimaticEngine
 from personavlog.engines.visual.base import ShotRenderSpec
 from personavlog.evaluate.dataset import ThemeCase, load_themes
+from personavlog.export.sheet import write_run_sheet
 from personavlog.fsutil import atomic_write_json
 from personavlog.manifest import Manifest, PlannedShot, PlannedStoryboard
 from personavlog.measure.identity import SAME_PERSON_DISTANCE, identity_distance
 from personavlog.measure.motion import analyse_frames
 from personavlog.media import iter_clip_frames
-from personavlog.run_sheet import write_run_sheet
 from personavlog.rundir import RunDir
 from personavlog.schema import (
     CameraMove,
