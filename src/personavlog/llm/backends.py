@@ -6,19 +6,28 @@ This module imports no client: each record names its client class by path, impor
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from personavlog.backends.record import Backend, LLMOptions
-
-EMBEDDED_MODEL = "gemma-3-270m-q4_k_m"
+from personavlog.llm.writers import DEFAULT_WRITER, WRITERS, writer
 
 
 class LLMSettings(LLMOptions):
     """Options of the embedded llama.cpp model (model_path, n_threads, n_ctx) and of an OpenAI-compatible server."""
 
     backend: str = Field(default="llamacpp", description="llamacpp (embedded) or openai (OpenAI-compatible HTTP)")
-    model_path: Path | None = Field(default=None, description="GGUF file; default: the embedded gemma-3 270M")
+    writer: str = Field(
+        default=DEFAULT_WRITER,
+        description="embedded model preset: fast (Gemma 3 270M), balanced (Qwen2.5 0.5B), quality (Qwen2.5 1.5B)",
+    )
+    model_path: Path | None = Field(default=None, description="GGUF file instead of the writer preset's model")
+    prompt_style: Literal["auto", "chat", "completion"] = Field(
+        default="auto",
+        description="chat: an instruct model, asked with its chat template; completion: few-shot (base models); "
+        "auto: chat when the model's metadata says it is instruction-tuned",
+    )
     n_threads: int = Field(default=1, ge=1, description="1 is fastest on small CPUs: spinning threads stall under load")
     n_ctx: int = 4096
     base_url: str = "http://127.0.0.1:8080/v1"
@@ -27,9 +36,18 @@ class LLMSettings(LLMOptions):
     timeout_s: float = 120.0
     max_retries: int = 4
 
+    @field_validator("writer")
+    @classmethod
+    def _known_writer(cls, value: str) -> str:
+        if value not in WRITERS:
+            raise ValueError(f"unknown writer {value!r}; choose one of {', '.join(WRITERS)}")
+        return value
+
 
 def _embedded_model(options: LLMSettings) -> dict[str, str]:
-    return {"model": str(options.model_path or EMBEDDED_MODEL)}
+    if options.model_path:
+        return {"model": str(options.model_path)}
+    return {"model": writer(options.writer).file_name.removesuffix(".gguf")}
 
 
 def _served_model(options: LLMSettings) -> dict[str, str]:

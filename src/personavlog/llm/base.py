@@ -60,8 +60,12 @@ class LLMClient(Protocol):
         temperature: float = 0.7,
         max_tokens: int = 512,
         images: list[Path] | None = None,
+        system: str | None = None,
     ) -> LLMResult:
         """Answer `prompt` with one JSON object that should match `schema`; same prompt and seed give the same answer.
+
+        With `system`, the request is in an instruct model's form: `system` is the system prompt and `prompt` the
+        user's turn (a client whose `chat` attribute is true understands it best; others prepend it).
 
         Raises LLMOutputError when the answer is not a JSON object, StageError when the backend cannot be used.
         """

