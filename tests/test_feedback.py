@@ -87,6 +87,26 @@ def test_script_critic_passes_a_good_script_and_names_what_is_wrong_with_a_bad_o
     assert all(c.round == 1 for c in verdicts.values())
 
 
+def test_a_monologue_that_repeats_the_theme_instead_of_living_it_goes_back() -> None:
+    theme = "getting lost in the alleys of Lisbon"
+    story = Story(
+        title="Lost in Lisbon",
+        logline="I wander the alleys of Lisbon without a map.",
+        beats=["I leave the map at the hotel.", "A tram bell rings in a narrow alley.", "I find the river."],
+    )
+    board = _board([4.0, 4.0, 4.0])
+    parroting = [
+        MonologueLine(shot_id=1, text="I love getting lost in the alleys of Lisbon."),
+        MonologueLine(shot_id=2, text="The tram bell makes me jump every time."),
+        MonologueLine(shot_id=3, text="Getting lost in the alleys of Lisbon is my dream."),
+    ]
+    verdict = _by_target(critique_script(theme, story, board, parroting))["monologue.parroting"]
+    assert not verdict.passed and verdict.stage == "monologue"
+    assert verdict.feedback.startswith("Lines of shots 1, 3 repeat") and "shot 3: " in verdict.feedback
+    living = [parroting[0], parroting[1], MonologueLine(shot_id=3, text="The river, at last. My feet hurt.")]
+    assert _by_target(critique_script(theme, story, board, living))["monologue.parroting"].passed
+
+
 def test_relevance_feedback_names_the_theme_words_the_text_never_uses() -> None:
     story = Story(
         title="Quarterly numbers",

@@ -17,6 +17,7 @@ from personavlog.errors import PersonaVlogError, StageError
 from personavlog.llm import LLMClient, LLMOutputError
 from personavlog.llm.llamacpp import LlamaCppClient, default_model_path
 from personavlog.llm.openai_compat import OpenAICompatClient
+from personavlog.llm.sampling import SOFT_LIMIT_SLACK
 from personavlog.schema import (
     CameraMove,
     Framing,
@@ -68,7 +69,7 @@ def test_embedded_answers_with_schema_shaped_json(embedded: LlamaCppClient) -> N
     result = embedded.complete_json(PROMPT, SCHEMA, seed=5, max_tokens=80)
     assert set(result.parsed) == {"title", "mood", "tags"}
     assert result.parsed["mood"] in {"calm", "tense", "joyful"}
-    assert 3 <= len(result.parsed["title"]) <= 40
+    assert 3 <= len(result.parsed["title"]) <= 40 + SOFT_LIMIT_SLACK  # a soft limit: the last word is finished
     assert len(result.parsed["tags"]) == 2
     assert json.loads(result.text, strict=False) == result.parsed
     assert result.backend == "llamacpp" and result.usage.prompt_tokens > 40 and result.usage.completion_tokens > 0
@@ -86,6 +87,40 @@ def test_embedded_is_seeded_whatever_was_cached_before(embedded: LlamaCppClient)
 def test_embedded_reports_truncation_as_an_output_error(embedded: LlamaCppClient) -> None:
     with pytest.raises(LLMOutputError, match="ran out of tokens"):
         embedded.complete_json(PROMPT, SCHEMA, seed=1, max_tokens=3)
+
+
+def test_a_length_limit_ends_a_string_on_a_whole_word(embedded: LlamaCppClient) -> None:
+    def title(limit: int) -> str:
+        schema = {
+            "type": "object",
+            "properties": {"title": {"type": "string", "minLength": 3, "maxLength": limit}},
+            "required": ["title"],
+        }
+        return embedded.complete_json(PROMPT, schema, seed=9, max_tokens=80).parsed["title"]
+
+    free = title(400)
+    for limit in (6, 12):
+        short = title(limit)
+        assert len(short) >= limit or short == free
+        # the same seed writes the same words: the short title is the long one stopped at a word's end
+        assert free.startswith(short) and (len(free) == len(short) or not free[len(short)].isalnum())
+
+
+def test_nested_objects_and_fixed_arrays_are_written_part_by_part(embedded: LlamaCppClient) -> None:
+    item = {
+        "type": "object",
+        "properties": {"place": {"type": "string", "maxLength": 40}, "mood": {"enum": ["calm", "tense"]}},
+        "required": ["place", "mood"],
+    }
+    schema = {
+        "type": "object",
+        "properties": {"shots": {"type": "array", "items": item, "minItems": 3, "maxItems": 3}},
+        "required": ["shots"],
+    }
+    result = embedded.complete_json(PROMPT, schema, seed=4, max_tokens=150)
+    shots = result.parsed["shots"]
+    assert len(shots) == 3 and all(set(s) == {"place", "mood"} and s["mood"] in {"calm", "tense"} for s in shots)
+    assert result.usage.prompt_tokens > len(embedded._llama.tokenize(PROMPT.encode()))  # the keys were fed
 
 
 def test_embedded_refuses_images(embedded: LlamaCppClient, astronaut: Path) -> None:

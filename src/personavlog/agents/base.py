@@ -1,6 +1,7 @@
 """What every agent shares: a prompt template, an output type, validation with retries, and best-of-N sampling.
 
-An agent call is an `AgentTask`: the prompt (few-shot examples followed by the case to answer, ending in a cue),
+An agent call is an `AgentTask`: the prompt (for a base model, few-shot examples followed by the case to answer,
+ending in a cue; for an instruct model, a system prompt and the request),
 the JSON schema the backend constrains the answer to, and `parse`, which turns the JSON object into the typed
 document or raises ValueError / pydantic.ValidationError. An invalid answer is asked again, up to `ATTEMPTS`
 times in all, with the validation error written into the prompt; each of `candidates` samples runs that loop
@@ -95,6 +96,13 @@ class AgentTask(Generic[T]):
     fallback: Callable[[], T] | None = None
     """A plainer document built from the plan without the model, used when every try fails (a vlog is then
     still made, and the call log says so); None: the stage fails with StageError."""
+    system: str | None = None
+    """The instruct-model form's system prompt (its `prompt` is then the user's request and `cue` is empty)."""
+
+
+def speaks_chat(llm: LLMClient) -> bool:
+    """Whether the client's model is an instruct model, asked with a system prompt and a request, not few-shot."""
+    return bool(getattr(llm, "chat", False))
 
 
 def agent_seed(seed: int, agent: str, salt: int = 0) -> int:
@@ -224,6 +232,7 @@ def _sample(
                 temperature=task.temperature,
                 max_tokens=task.max_tokens,
                 images=task.images,
+                **({"system": task.system} if task.system else {}),
             )
             record.backend, record.model = result.backend, result.model
             record.prompt_tokens = result.usage.prompt_tokens

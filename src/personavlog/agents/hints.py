@@ -164,3 +164,40 @@ def allowed_genres(theme: str, style: str, genres: tuple[str, ...]) -> list[str]
         if ordered:
             return ordered
     return list(genres)
+
+
+# Words that name a kind of place in a shot's location, beyond the theme words above.
+_LOCATION_WORDS: dict[str, tuple[LocationKind, ...]] = {
+    "snow": (LocationKind.SNOWY_VILLAGE, LocationKind.MOUNTAINS),
+    "snowy": (LocationKind.SNOWY_VILLAGE, LocationKind.MOUNTAINS),
+    "station": (LocationKind.TRANSIT,),
+    "platform": (LocationKind.TRANSIT,),
+    "bar": (LocationKind.CAFE,),
+    "bakery": (LocationKind.CAFE, LocationKind.CITY_STREET),
+    "room": (LocationKind.HOME,),
+    "bedroom": (LocationKind.HOME,),
+    "apartment": (LocationKind.HOME,),
+    "peak": (LocationKind.MOUNTAINS,),
+    "summit": (LocationKind.MOUNTAINS,),
+    "river": (LocationKind.LAKE,),
+    "shore": (LocationKind.BEACH, LocationKind.LAKE),
+    "coast": (LocationKind.BEACH,),
+    "stall": (LocationKind.NIGHT_MARKET,),
+    "stage": (LocationKind.STAGE,),
+    "square": (LocationKind.CITY_STREET,),
+    "alley": (LocationKind.CITY_STREET,),
+}
+
+
+def implied_places(text: str) -> list[LocationKind]:
+    """The kinds of place a location's words name most often ("the snowy village square" → snowy_village;
+    "the street outside the café" → city_street); empty when they name none."""
+    votes: dict[LocationKind, int] = {}
+    location_words = [w.lower().replace("é", "e") for w in words(text)]
+    for table in (_PLACE, _LOCATION_WORDS):
+        for key, kinds in table.items():
+            if any(_hit(word, key) for word in location_words):
+                for kind in kinds:
+                    votes[kind] = votes.get(kind, 0) + 1
+    most = max(votes.values(), default=0)
+    return [kind for kind, count in votes.items() if count == most]

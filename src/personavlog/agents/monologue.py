@@ -7,11 +7,12 @@ characters; a line that is still too long is cut at a sentence boundary, one tha
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from personavlog.agents import japanese, monologue_ja
+from personavlog.agents import japanese, monologue_chat, monologue_ja
 from personavlog.agents import theme_focus as focus
 from personavlog.agents.base import (
     AgentCallLog,
@@ -21,6 +22,7 @@ from personavlog.agents.base import (
     notes_for_shot,
     render,
     run_agent,
+    speaks_chat,
 )
 from personavlog.agents.story import beat_index
 from personavlog.agents.text import (
@@ -34,6 +36,7 @@ from personavlog.agents.text import (
     trim_to_words,
     word_count,
 )
+from personavlog.errors import StageError
 from personavlog.llm.base import LLMClient
 from personavlog.measure.speech import normalise_words
 from personavlog.schema import MonologueLine, PersonaProfile, Story, Storyboard, VlogRequest
@@ -140,6 +143,11 @@ def write_monologue(
     in_japanese = japanese.is_japanese(request.language)
     examples = example_shingles("monologue.txt", request.theme)
     theme_keys = keywords(request.theme)
+    if speaks_chat(llm) and not in_japanese:
+        with contextlib.suppress(StageError):  # no valid set of lines: ask line by line instead
+            return _write_together(
+                llm, request, story, storyboard, feedback, candidates, log, shot_ids, current or [], theme_focus
+            )
     known = {line.shot_id: line.text for line in current or []}
     written: list[MonologueLine] = []
     count = len(storyboard.shots)
@@ -198,3 +206,64 @@ def write_monologue(
         text = run_agent(llm, task, seed=request.seed, candidates=draws, log=log, salt=index)
         written.append(MonologueLine(shot_id=shot.id, text=text))
     return written
+
+
+def _write_together(
+    llm: LLMClient,
+    request: VlogRequest,
+    story: Story,
+    storyboard: Storyboard,
+    feedback: Sequence[str],
+    candidates: int,
+    log: AgentCallLog | None,
+    shot_ids: Collection[int] | None,
+    current: Sequence[MonologueLine],
+    theme_focus: bool,
+) -> list[MonologueLine]:
+    """The instruct-model form: the lines of all (or the chosen) shots in one call (agents/monologue_chat.py)."""
+    shots = storyboard.shots
+    wanted = [shot for shot in shots if shot_ids is None or shot.id in shot_ids]
+    kept = {line.shot_id: line.text for line in current if shot_ids is not None and line.shot_id not in shot_ids}
+    budgets = {shot.id: word_budget(shot.duration_s, request.language) for shot in shots}
+    moments = {
+        shot.id: f"{story.beats[beat_index(index, len(shots), len(story.beats))]} {shot.action}"
+        for index, shot in enumerate(shots)
+    }
+    examples = example_shingles("monologue.txt", request.theme)
+    theme_keys = keywords(request.theme)
+
+    def parse_one(text: str, shot_id: int, others: list[str]) -> str:
+        # A short or repeated line is a review note, not an invalid answer: one line must not cost all the rest.
+        del others  # a repeated line is the review's to send back, like a short one
+        return parse_line({"line": text}, 2, budgets[shot_id][2], [])
+
+    def review_one(text: str, shot_id: int, before: list[str]) -> str | None:
+        _, low, high = budgets[shot_id]
+        if word_count(text) < low:
+            return f"the line has {word_count(text)} words; it needs {low} to {high} words"
+        return review_line(text, before, examples)
+
+    def score_all(written: dict[int, str]) -> float:
+        fit = sum(score_line(t, budgets[sid][0], theme_keys, moments[sid]) for sid, t in written.items())
+        fit /= max(1, len(written))
+        if theme_focus:
+            whole = " ".join(written.get(shot.id, kept.get(shot.id, "")) for shot in shots)
+            fit += focus.relevance_bonus(request.theme, whole)
+        return fit
+
+    task = monologue_chat.monologue_task(
+        request,
+        story,
+        shots,
+        wanted,
+        kept,
+        budgets,
+        feedback,
+        parse_one=parse_one,
+        review_one=review_one,
+        score_all=score_all,
+    )
+    task.good_enough = focus.good_enough(task.good_enough, theme_focus)
+    del candidates  # one long answer (its review asks again once); a focused rewrite still draws several
+    written = run_agent(llm, task, seed=request.seed, candidates=focus.candidate_count(1, theme_focus), log=log)
+    return [MonologueLine(shot_id=shot.id, text=written[shot.id]) for shot in wanted]

@@ -7,7 +7,15 @@ from typing import Any
 
 from personavlog.agents import japanese, story_ja
 from personavlog.agents import theme_focus as focus
-from personavlog.agents.base import AgentCallLog, AgentTask, example_shingles, notes_block, render, run_agent
+from personavlog.agents.base import (
+    AgentCallLog,
+    AgentTask,
+    example_shingles,
+    notes_block,
+    render,
+    run_agent,
+    speaks_chat,
+)
 from personavlog.agents.text import (
     clean_text,
     complete_sentences,
@@ -39,6 +47,14 @@ def beat_count(duration_s: float) -> int:
 
 
 # The parts of a story of each length; their names in the schema tell the model what each sentence is for.
+PART_MEANINGS = {
+    "opening": "the opening (where it starts)",
+    "moment": "a moment (what happens there)",
+    "detail": "a detail (something small and real)",
+    "turn": "the turn (something changes)",
+    "climax": "the climax (the strongest moment)",
+    "ending": "the ending (how it closes)",
+}
 PARTS: dict[int, tuple[str, ...]] = {
     3: ("opening", "turn", "ending"),
     4: ("opening", "moment", "turn", "ending"),
@@ -129,8 +145,15 @@ def write_story(
     beats = beat_count(request.duration_s)
     in_japanese = japanese.is_japanese(request.language)
     examples = example_shingles("story.txt", request.theme)
-    template = story_ja.TEMPLATE if in_japanese else "story.txt"
-    prompt = render(template, theme=request.theme, style=request.style, notes=notes_block(feedback))
+    chat = speaks_chat(llm) and not in_japanese
+    if chat:
+        parts = ", ".join(PART_MEANINGS[part] for part in PARTS[beats])
+        prompt = render(
+            "story_chat.txt", theme=request.theme, style=request.style, parts=parts, notes=notes_block(feedback)
+        )
+    else:
+        template = story_ja.TEMPLATE if in_japanese else "story.txt"
+        prompt = render(template, theme=request.theme, style=request.style, notes=notes_block(feedback))
 
     def parse(data: dict[str, Any]) -> Story:
         return story_ja.parse_story(data, PARTS[beats]) if in_japanese else parse_story(data, beats)
@@ -147,7 +170,8 @@ def write_story(
     task = AgentTask(
         agent=AGENT,
         prompt=prompt,
-        cue=story_ja.CUE if in_japanese else "Story:",
+        cue="" if chat else story_ja.CUE if in_japanese else "Story:",
+        system=render("story_system.txt") if chat else None,
         schema=story_schema(beats, story_ja.TITLE_LENGTH) if in_japanese else story_schema(beats),
         parse=parse,
         score=score,

@@ -1,20 +1,20 @@
 """The storyboard agent: one shot per few seconds, each filming one story beat in a place of the theme.
 
-Shots are asked for one at a time (the few-shot prefix stays cached, so each call only reads the new lines),
+A base model is asked for shots one at a time (the few-shot prefix stays cached, so each call only reads the new lines),
 with the grammar's enums narrowed to what the theme implies and the mood to what the beat's part of the story
 allows. Weather and time-of-day continuity, camera variety and durations are settled deterministically after
-the model answers.
+the model answers, and the kind of place is made to agree with the location's words. An instruct model plans
+the whole storyboard in one call (agents/storyboard_chat.py).
 """
 
 from __future__ import annotations
 
-import re
+import contextlib
 from collections import Counter
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from personavlog.agents import storyboard_chat as chat_form
 from personavlog.agents.base import (
     AgentCallLog,
     AgentTask,
@@ -23,24 +23,22 @@ from personavlog.agents.base import (
     notes_for_shot,
     render,
     run_agent,
+    speaks_chat,
 )
 from personavlog.agents.hints import allowed_places, allowed_times, allowed_weather
+from personavlog.agents.shot_draft import ShotDraft, parse_shot
 from personavlog.agents.story import PARTS, beat_index
 from personavlog.agents.text import (
-    clean_text,
     copies_from,
     keyword_coverage,
     keywords,
-    normalised,
     similarity,
-    tidy_phrase,
-    word_count,
 )
+from personavlog.errors import StageError
 from personavlog.llm.base import LLMClient
 from personavlog.schema import (
     CameraMove,
     Framing,
-    LocationKind,
     Mood,
     PersonaProfile,
     Shot,
@@ -48,7 +46,6 @@ from personavlog.schema import (
     Storyboard,
     TimeOfDay,
     VlogRequest,
-    Weather,
 )
 
 AGENT = "storyboard"
@@ -56,21 +53,6 @@ SECONDS_PER_SHOT = 6.0
 MIN_SHOT_S = 3.0
 MIN_SHOTS, MAX_SHOTS = 3, 24
 FIRST_SHOT = "nothing, this is the first shot"
-
-
-class ShotDraft(BaseModel):
-    """A shot as the model writes it: no id or duration yet."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    location: str = Field(min_length=3)
-    location_kind: LocationKind
-    time_of_day: TimeOfDay
-    weather: Weather
-    action: str = Field(min_length=3)
-    camera: CameraMove
-    framing: Framing
-    mood: Mood
 
 
 def shot_count(duration_s: float) -> int:
@@ -111,32 +93,6 @@ def shot_schema(theme: str, part: str = "moment") -> dict[str, Any]:
         "mood": enum(_MOODS_FOR_PART.get(part, tuple(Mood))),
     }
     return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
-
-
-_LEAKS = re.compile(
-    r"[{}\[\]]|\b(?:shot|camera|framing|pan_?left|pan_?right|push_?in|pull_?out|tilt_?up|tilt_?down|"
-    r"handheld|orbit|close_?up|location_kind|time_of_day)\b",
-    re.IGNORECASE,
-)
-_SUBJECT = re.compile(r"^(?:the (?:person|protagonist|narrator|vlogger)|he|she|they)\s+", re.IGNORECASE)
-
-
-def parse_shot(data: dict[str, Any], previous: ShotDraft | None) -> ShotDraft:
-    values = dict(data)
-    values["location"] = tidy_phrase(_LEAKS.split(clean_text(str(values.get("location", ""))))[0], 10)
-    action = tidy_phrase(_LEAKS.split(_SUBJECT.sub("", clean_text(str(values.get("action", "")))))[0], 14)
-    values["action"] = action[:1].lower() + action[1:]
-    draft = ShotDraft.model_validate(values)
-    first = draft.action.split()[0].lower()
-    if first in {"i", "we", "my", "our", "you"}:
-        raise ValueError("action must be in the third person and start with a verb, like 'walks along the quay'")
-    if word_count(draft.action) < 3:
-        raise ValueError("action is too short; say what the person does and where")
-    if word_count(draft.location) < 2:
-        raise ValueError("location is too vague; name the exact place")
-    if previous is not None and normalised(draft.action) == normalised(previous.action):
-        raise ValueError("action repeats the shot before; show the next moment")
-    return draft
 
 
 def review_shot(
@@ -287,6 +243,12 @@ def _draft_shot(
     return run_agent(llm, task, seed=request.seed, candidates=candidates, log=log, salt=index)
 
 
+def place_as_written(draft: ShotDraft) -> ShotDraft:
+    """The painted kind of place follows the location's own words: "a forest path" is never a city street."""
+    named = chat_form.contradiction(draft.location, draft.location_kind)
+    return draft if named is None else draft.model_copy(update={"location_kind": named})
+
+
 def _as_draft(shot: Shot) -> ShotDraft:
     return ShotDraft.model_validate(shot.model_dump(exclude={"id", "duration_s"}))
 
@@ -315,13 +277,20 @@ def write_storyboard(
         return _redo_shots(llm, request, story, current, set(shot_ids), feedback, candidates=candidates, log=log)
     count = shot_count(request.duration_s)
     drafts: list[ShotDraft] = []
-    for index in range(count):
-        previous = drafts[-1] if drafts else None
-        drafts.append(
-            _draft_shot(
-                llm, request, story, index, count, previous, feedback, index + 1, candidates=candidates, log=log
+    if speaks_chat(llm):
+        # One candidate: the whole storyboard is one long answer, and its review already asks again once.
+        task = chat_form.storyboard_task(request, story, count, feedback)
+        with contextlib.suppress(StageError):  # no valid storyboard at all: ask shot by shot instead
+            drafts = run_agent(llm, task, seed=request.seed, candidates=1, log=log)
+    if not drafts:
+        for index in range(count):
+            previous = drafts[-1] if drafts else None
+            drafts.append(
+                _draft_shot(
+                    llm, request, story, index, count, previous, feedback, index + 1, candidates=candidates, log=log
+                )
             )
-        )
+    drafts = [place_as_written(draft) for draft in drafts]
     drafts = vary_shots(settle_continuity(drafts))
     durations = shot_durations(drafts, request.duration_s)
     shots = [
@@ -348,9 +317,15 @@ def _redo_shots(
         if shot.id not in shot_ids:
             continue
         previous = _as_draft(shots[index - 1]) if index > 0 else None
-        draft = _draft_shot(
-            llm, request, story, index, count, previous, feedback, shot.id, candidates=candidates, log=log
-        )
+        if speaks_chat(llm):
+            current_drafts = [_as_draft(s) for s in shots]
+            task = chat_form.redo_task(request, story, current_drafts, index, feedback, shot.id)
+            draft = run_agent(llm, task, seed=request.seed, candidates=candidates, log=log, salt=index)
+        else:
+            draft = _draft_shot(
+                llm, request, story, index, count, previous, feedback, shot.id, candidates=candidates, log=log
+            )
+        draft = place_as_written(draft)
         neighbours = {s.camera for s in shots[max(0, index - 1) : index + 2] if s.id != shot.id}
         if draft.camera in neighbours:
             camera = next(c for c in (*_CAMERAS_FOR[draft.framing], *CameraMove) if c not in neighbours)

@@ -131,3 +131,12 @@ def tidy_phrase(text: str, max_words: int) -> str:
     while len(tokens) > 1 and tokens[-1].lower().strip(",") in _DANGLING:
         tokens.pop()
     return " ".join(tokens).strip(" ,;:-.")
+
+
+_ARTICLE = re.compile(r"^(?:a|an|the|my|our)\s+")
+
+
+def parrots(line: str, theme: str) -> bool:
+    """Whether a line repeats the theme's phrase word for word (less a leading article) instead of living it."""
+    phrase = _ARTICLE.sub("", normalised(theme))
+    return len(phrase.split()) >= 2 and f" {phrase} " in f" {normalised(line)} "

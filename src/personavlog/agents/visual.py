@@ -1,7 +1,8 @@
 """The visual agent: a keyframe prompt and a motion prompt per shot.
 
-The model adds what is in the frame besides the person (details) and what moves (motion); the prompts are
-then assembled so that the persona's description appears verbatim in every keyframe prompt.
+The model adds what is in the frame besides the person (details) and what moves (motion), one shot per call
+for a base model and every shot in one call for an instruct model; the prompts are then assembled so that the
+persona's description appears verbatim in every keyframe prompt.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from personavlog.agents.base import (
     notes_for_shot,
     render,
     run_agent,
+    speaks_chat,
 )
 from personavlog.agents.text import (
     clean_text,
@@ -209,6 +211,10 @@ def write_visuals(
     `persona.description` verbatim."""
     examples = example_shingles("visual.txt", request.theme)
     theme_keys = keywords(request.theme)
+    if speaks_chat(llm):
+        wanted = [shot for shot in storyboard.shots if shot_ids is None or shot.id in shot_ids]
+        pairs = run_agent(llm, _visuals_together(request, storyboard, wanted, feedback), seed=request.seed, log=log)
+        return [_visual(persona, shot, *pairs[shot.id], request.style) for shot in wanted]
     visuals = []
     for index, shot in enumerate(storyboard.shots):
         if shot_ids is not None and shot.id not in shot_ids:
@@ -229,12 +235,52 @@ def write_visuals(
             fallback=functools.partial(plan_visual, shot),
         )
         details, motion = run_agent(llm, task, seed=request.seed, candidates=candidates, log=log, salt=index)
-        visuals.append(
-            ShotVisual(
-                shot_id=shot.id,
-                keyframe_prompt=keyframe_prompt(persona, shot, details, request.style),
-                motion_prompt=motion_prompt(shot, motion),
-                negative_prompt=negative_prompt(request.style),
-            )
-        )
+        visuals.append(_visual(persona, shot, details, motion, request.style))
     return visuals
+
+
+def _visual(persona: PersonaProfile, shot: Shot, details: str, motion: str, style: str) -> ShotVisual:
+    return ShotVisual(
+        shot_id=shot.id,
+        keyframe_prompt=keyframe_prompt(persona, shot, details, style),
+        motion_prompt=motion_prompt(shot, motion),
+        negative_prompt=negative_prompt(style),
+    )
+
+
+def _visuals_together(
+    request: VlogRequest, storyboard: Storyboard, wanted: Sequence[Shot], feedback: Sequence[str]
+) -> AgentTask[dict[int, tuple[str, str]]]:
+    """The instruct-model form: every wanted shot's details and motion in one call that sees the whole storyboard.
+
+    A shot whose answer is unusable gets the storyboard's own details (plan_visual) rather than voiding the rest.
+    """
+    properties = {f"shot_{shot.id}": VISUAL_SCHEMA for shot in wanted}
+    schema = {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+    rows = "\n".join(
+        f"- shot {shot.id}: {shot.location} ({shot.time_of_day.replace('_', ' ')}, {shot.weather}); {shot.action}"
+        for shot in storyboard.shots
+    )
+    which = "every shot" if len(wanted) == len(storyboard.shots) else "shot " + ", ".join(str(s.id) for s in wanted)
+
+    def parse(data: dict[str, Any]) -> dict[int, tuple[str, str]]:
+        pairs: dict[int, tuple[str, str]] = {}
+        for shot in wanted:
+            answer = data.get(f"shot_{shot.id}")
+            try:
+                pairs[shot.id] = parse_visual(answer if isinstance(answer, dict) else {})
+            except ValueError:
+                pairs[shot.id] = plan_visual(shot)
+        return pairs
+
+    return AgentTask(
+        agent=AGENT,
+        prompt=render("visual_chat.txt", theme=request.theme, shots=rows, which=which, notes=notes_block(feedback)),
+        cue="",
+        system=render("visual_system.txt"),
+        schema=schema,
+        parse=parse,
+        max_tokens=70 * len(wanted) + 20,
+        temperature=0.6,
+        fallback=lambda: {shot.id: plan_visual(shot) for shot in wanted},
+    )

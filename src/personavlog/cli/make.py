@@ -30,7 +30,14 @@ def register(commands: Any) -> None:
     redo.add_argument("dir", type=Path)
     redo.add_argument("--shot", type=int, required=True, help="the shot's id (see manifest.json)")
     redo.add_argument("--note", help='what to change, e.g. "make it night and raining"')
+    from personavlog.llm.writers import WRITERS
+
     for parser in (make, plan, resume, redo):
+        parser.add_argument(
+            "--writer",
+            choices=list(WRITERS),
+            help="the embedded model that writes the plan: fast (default), balanced or quality (see the README)",
+        )
         parser.set_defaults(handler=run, interrupted=INTERRUPTED)
 
 
@@ -53,6 +60,8 @@ def _run(args: argparse.Namespace, on_event: Any) -> Path:
     from personavlog.inputs import check_output_dir, check_run_dir
 
     settings = load_settings(args.config)
+    if args.writer:
+        settings = settings.model_copy(update={"llm": settings.llm.model_copy(update={"writer": args.writer})})
     if args.command in ("redo", "resume"):
         check_run_dir(args.dir)
     if args.command == "redo":

@@ -4,9 +4,11 @@ Two things make this much faster than llama-cpp-python's own `grammar=` path on 
 
 - The grammar first checks only the top-k candidates, and the whole vocabulary only when none of them fits
   (llama-cpp-python runs it over all of gemma-3's 262k tokens for every token, about 0.1 s each).
-- A JSON object is written field by field: the keys and punctuation, which the schema fixes anyway, are fed
-  to the model in one batch instead of being generated token by token; only the values are sampled, each
-  under the grammar of its own sub-schema. That halves the sampled tokens of a typical agent answer.
+- A JSON object is written field by field (nested objects and fixed-length arrays too): the keys and
+  punctuation, which the schema fixes anyway, are fed to the model in one batch instead of being generated
+  token by token; only the values are sampled, each under the grammar of its own sub-schema. That halves the
+  sampled tokens of a typical agent answer.
+- A string's maxLength is a soft limit: the string ends at the next word boundary, never inside a word.
 
 Determinism: llama.cpp's numbers for a token depend on how it was batched, so the same prompt evaluated in
 different pieces gives slightly different logits (and, sampled, different answers). Prompts are therefore
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -25,6 +28,9 @@ from typing import Any
 import numpy as np
 
 PROMPT_BLOCK = 64
+SOFT_LIMIT_SLACK = 40
+"""Characters a string may run past its maxLength to finish its word (see ConstrainedSampler._string)."""
+_DANGLING = " ,;:-"
 _TOKEN_DATA = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float32)], align=True)
 
 
@@ -113,10 +119,17 @@ class ConstrainedSampler:
         eog = {int(t) for t in (lib.llama_vocab_eos(self.vocab), lib.llama_vocab_eot(self.vocab)) if t >= 0}
         self.eog = np.array(sorted(eog), dtype=np.int32)
 
-    def generate(self, gbnf: str, max_tokens: int, root: str = "root") -> tuple[list[int], str]:
+    def generate(
+        self,
+        gbnf: str,
+        max_tokens: int,
+        root: str = "root",
+        stop: Callable[[list[int], int], bool] | None = None,
+    ) -> tuple[list[int], str]:
         """Continue the model's current state under the grammar until it is complete.
 
-        Returns (new tokens, finish reason); the new tokens are evaluated, so they are part of the state afterwards.
+        `stop(tokens so far, next token)` may end the text before the next token ("limit"). Returns (new tokens,
+        finish reason); the new tokens are evaluated, so they are part of the state afterwards.
         """
         grammar = _GrammarFilter(self.lib, self.vocab, gbnf, root)
         out: list[int] = []
@@ -130,6 +143,8 @@ class ConstrainedSampler:
                 token = self._pick(logits, grammar)
                 if token in self.eog or self.lib.llama_vocab_is_eog(self.vocab, token):
                     return out, "stop"
+                if stop is not None and stop(out, token):
+                    return out, "limit"
                 grammar.accept(token)
                 out.append(token)
                 self.history.append(token)
@@ -141,33 +156,99 @@ class ConstrainedSampler:
     def complete_json(
         self, prompt_tokens: list[int], schema: dict[str, Any], max_tokens: int, lead: str = " "
     ) -> Generation:
-        """A JSON object for `schema` after `prompt_tokens`; field by field when the schema allows it."""
+        """A JSON object for `schema` after `prompt_tokens`, written part by part where the schema fixes its shape.
+
+        `lead` is the text before the opening brace (a space after a few-shot cue, nothing after a chat prompt).
+        """
         self._evaluate_prompt(prompt_tokens)
-        properties = schema.get("properties") if schema.get("type") == "object" else None
-        if not properties or set(schema.get("required", [])) != set(properties):
+        if not _fixed_shape(schema):
             generated, finish = self.generate(gbnf_for(json.dumps(schema)), max_tokens)
             return Generation(self._text(generated), len(prompt_tokens), len(generated), finish)
-        tokens = list(prompt_tokens)
-        parts: list[str] = []
-        sampled = 0
-        for index, (key, sub_schema) in enumerate(properties.items()):
-            skeleton = f"{lead}{{{json.dumps(key)}:" if index == 0 else f", {json.dumps(key)}:"
-            parts.append(skeleton)
-            fed = self.llama.tokenize(skeleton.encode("utf-8"), add_bos=False, special=False)
-            self.llama.eval(fed)
-            tokens += fed
-            if "enum" in sub_schema:
-                generated, forced, finish = self._choose(sub_schema, max_tokens - sampled)
-            else:
-                generated, finish = self.generate(gbnf_for(json.dumps(sub_schema)), max_tokens - sampled, root="value")
-                forced = []
-            sampled += len(generated)
-            tokens += generated + forced
-            parts.append(self._text(generated + forced))
-            if finish != "stop":
-                return Generation("".join(parts), len(tokens) - sampled, sampled, finish)
-        parts.append("}")
-        return Generation("".join(parts).lstrip(), len(tokens) - sampled, sampled, "stop")
+        self._left = max_tokens
+        self._fed = 0
+        text, finish = self._write(schema, lead, top=True)
+        sampled = max_tokens - self._left
+        return Generation(text.lstrip(), len(prompt_tokens) + self._fed, sampled, finish)
+
+    def _feed(self, text: str) -> None:
+        tokens = self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+        if tokens:
+            self.llama.eval(tokens)
+            self._fed += len(tokens)
+
+    def _write(self, schema: dict[str, Any], lead: str, top: bool = False) -> tuple[str, str]:
+        """One value of a fixed-shape schema: keys, brackets and commas are fed, only the values are sampled.
+
+        Returns (its text, finish reason); anything but "stop" ends the answer.
+        """
+        if _fixed_shape(schema):
+            is_object = schema.get("type") == "object"
+            children = (
+                list(schema["properties"].items()) if is_object else [(None, schema["items"])] * int(schema["minItems"])
+            )
+            opening, closing = ("{", "}") if is_object else ("[", "]")
+            parts = [f"{lead}{opening}"]
+            for index, (key, child) in enumerate(children):
+                separator = ", " if index else ""
+                parts.append(f"{separator}{json.dumps(key)}:" if key is not None else separator)
+                if index == 0:
+                    self._feed("".join(parts))
+                else:
+                    self._feed(parts[-1])
+                text, finish = self._write(child, " " if key is not None else "")
+                parts.append(text)
+                if finish != "stop":
+                    return "".join(parts), finish
+            if not top:  # nothing follows the answer's own closing bracket
+                self._feed(closing)
+            return "".join(parts) + closing, "stop"
+        fixed = schema["enum"] if len(schema.get("enum", ())) == 1 else [schema["const"]] if "const" in schema else None
+        if fixed is not None:  # a value the schema fixes (context for what follows) is fed like a key
+            text = f" {json.dumps(fixed[0], ensure_ascii=False)}"
+            self._feed(text)
+            return text, "stop"
+        if "enum" in schema:
+            generated, forced, finish = self._choose(schema, self._left)
+            self._left -= len(generated)
+            self._fed += len(forced)
+            return self._text(generated + forced), finish
+        if schema.get("type") == "string" and "maxLength" in schema:
+            return self._string(schema)
+        generated, finish = self.generate(gbnf_for(json.dumps(schema)), self._left, root="value")
+        self._left -= len(generated)
+        return self._text(generated), finish
+
+    def _string(self, schema: dict[str, Any]) -> tuple[str, str]:
+        """A string whose maxLength is a soft limit: it ends at the first word boundary past the limit.
+
+        The grammar allows SOFT_LIMIT_SLACK more characters; a word still unfinished there is dropped. Either way
+        the text ends on a whole word and the closing quote is fed, so no limit ever cuts a word in two.
+        """
+        limit = int(schema["maxLength"])
+        loose = {**schema, "maxLength": limit + SOFT_LIMIT_SLACK}
+
+        def at_word_end(out: list[int], token: int) -> bool:
+            before = self._text(out)
+            content = _string_content(before)
+            if len(content) < limit:
+                return False
+            piece = self._text([*out, token])[len(before) :]
+            # Scripts written without spaces (Japanese, Chinese) may end after any character.
+            return piece[:1].isspace() or _unspaced(content[-1:]) or _unspaced(piece[:1])
+
+        generated, finish = self.generate(gbnf_for(json.dumps(loose)), self._left, root="value", stop=at_word_end)
+        self._left -= len(generated)
+        text = self._text(generated)
+        if finish == "limit":
+            text = text.rstrip(_DANGLING) + '"'
+            self._feed('"')
+            return text, "stop"
+        content = _string_content(text)
+        if finish == "stop" and content.endswith('"') and len(content) - 1 >= limit + SOFT_LIMIT_SLACK:
+            body = content[:-1]
+            cut = body.rsplit(" ", 1)[0].rstrip(_DANGLING) if " " in body.strip() else body[:limit]
+            return text[: len(text) - len(content)] + cut + '"', "stop"
+        return text, finish
 
     def _choose(self, schema: dict[str, Any], max_tokens: int) -> tuple[list[int], list[int], str]:
         """An enum value: sampled only until the text so far fits one option; the rest of it is fed, not sampled.
@@ -248,3 +329,25 @@ class ConstrainedSampler:
         keep = int(np.searchsorted(np.cumsum(probs), self.params.top_p) + 1)
         ids, probs = ids[:keep], probs[:keep] / probs[:keep].sum()
         return int(self.rng.choice(ids, p=probs))
+
+
+def _fixed_shape(schema: dict[str, Any]) -> bool:
+    """An object whose keys are all required, or an array of fixed length: its punctuation is known in advance."""
+    if schema.get("type") == "object":
+        properties = schema.get("properties")
+        return isinstance(properties, dict) and bool(properties) and set(schema.get("required", [])) == set(properties)
+    if schema.get("type") == "array":
+        count = schema.get("minItems")
+        return isinstance(schema.get("items"), dict) and bool(count) and schema.get("maxItems") == count
+    return False
+
+
+def _unspaced(char: str) -> bool:
+    """A character of a script that writes no spaces between words (CJK and kana, from U+2E80 on)."""
+    return bool(char) and ord(char) >= 0x2E80
+
+
+def _string_content(text: str) -> str:
+    """What follows the opening quote of a JSON string being written (with the closing quote, once written)."""
+    stripped = text.lstrip(" ")
+    return stripped[1:] if stripped.startswith('"') else ""

@@ -1,7 +1,8 @@
 """Script critic: is the story about the theme and well formed, and does every line fit its shot?
 
 Routes to the `story` agent (relevance, structure) and the `monologue` agent (relevance, repeats, first person,
-length against the shot's duration).
+length against the shot's duration, and lines that repeat the theme's phrase instead of living it: MiniLM
+relevance rewards parroting, so it is checked on its own).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from personavlog.agents import japanese
 from personavlog.agents.monologue import budget_unit, spoken_length, word_budget
 from personavlog.agents.story import story_text
-from personavlog.agents.text import missing_theme_words
+from personavlog.agents.text import missing_theme_words, parrots
 from personavlog.measure.relevance import theme_relevance_many
 from personavlog.measure.speech import normalise_words
 from personavlog.schema import Critique, MonologueLine, Story, Storyboard
@@ -117,6 +118,8 @@ def critique_script(
         )
     )
 
+    critiques.append(_parroting(theme, storyboard, lines, round_))
+
     durations = {shot.id: shot.duration_s for shot in storyboard.shots}
     off_budget: list[str] = []
     not_first_person: list[int] = []
@@ -152,3 +155,21 @@ def critique_script(
         )
     )
     return critiques
+
+
+def _parroting(theme: str, storyboard: Storyboard, lines: list[MonologueLine], round_: int) -> Critique:
+    """More than one line with the theme's phrase word for word reads as a slogan; the feedback names what each
+    of those shots shows, so the rewrite has something of its own to say."""
+    copying = [line.shot_id for line in lines if parrots(line.text, theme)]
+    shots = {shot.id: shot for shot in storyboard.shots}
+    moments = "; ".join(f"shot {sid}: {shots[sid].action} at {shots[sid].location}" for sid in copying if sid in shots)
+    return Critique(
+        stage="monologue",
+        target="monologue.parroting",
+        score=-float(len(copying)),
+        threshold=-1.0,
+        passed=len(copying) <= 1,
+        feedback=f"Lines of shots {', '.join(map(str, copying))} repeat the words '{theme}' instead of living it; "
+        f"write what the person sees, does and feels there ({moments}).",
+        round=round_,
+    )
