@@ -15,6 +15,7 @@ from personavlog.backends import create_llm
 from personavlog.config import LLMSettings
 from personavlog.errors import PersonaVlogError, StageError
 from personavlog.llm import LLMClient, LLMOutputError
+from personavlog.llm.base import ENDS_KEY
 from personavlog.llm.llamacpp import LlamaCppClient, default_model_path
 from personavlog.llm.openai_compat import OpenAICompatClient
 from personavlog.llm.sampling import SOFT_LIMIT_SLACK
@@ -104,6 +105,22 @@ def test_a_length_limit_ends_a_string_on_a_whole_word(embedded: LlamaCppClient) 
         assert len(short) >= limit or short == free
         # the same seed writes the same words: the short title is the long one stopped at a word's end
         assert free.startswith(short) and (len(free) == len(short) or not free[len(short)].isalnum())
+
+
+def test_a_string_marked_as_sentences_ends_on_a_whole_sentence(embedded: LlamaCppClient) -> None:
+    prompt = (
+        'Diary: {"entry": "I walk to the harbour at dawn. The boats are back, and the gulls are loud."}\n\n'
+        'Diary: {"entry": "The train is late again. I read my book on the cold platform."}\n\nDiary:'
+    )
+
+    def entry(limit: int) -> str:
+        field = {"type": "string", "minLength": 3, "maxLength": limit, ENDS_KEY: "sentence"}
+        schema = {"type": "object", "properties": {"entry": field}, "required": ["entry"]}
+        return embedded.complete_json(prompt, schema, seed=2, max_tokens=120).parsed["entry"]
+
+    free = entry(300)
+    short = entry(12)
+    assert free.startswith(short) and (short == free or short.endswith((".", "!", "?"))), (short, free)
 
 
 def test_nested_objects_and_fixed_arrays_are_written_part_by_part(embedded: LlamaCppClient) -> None:

@@ -119,3 +119,10 @@ def test_an_action_written_as_i_is_turned_to_the_third_person() -> None:
         "action": "I buy a warm loaf of bread", "camera": "static", "framing": "medium", "mood": "calm",
     }  # fmt: skip
     assert parse_shot(shot, None).action == "buys a warm loaf of bread"
+
+
+def test_a_served_model_never_sees_the_samplers_own_marks() -> None:
+    from personavlog.llm.base import ENDS_KEY, without_marks
+
+    schema = {"type": "object", "properties": {"a": {"type": "string", ENDS_KEY: "sentence"}}, "required": ["a"]}
+    assert without_marks(schema) == {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}

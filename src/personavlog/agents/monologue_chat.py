@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from personavlog.agents.base import AgentTask, notes_block, render
-from personavlog.agents.text import parrots
+from personavlog.agents.text import copies_from, parrots, shingles
+from personavlog.llm.base import ENDS_KEY
 from personavlog.schema import Shot, Story, VlogRequest
 
 AGENT = "monologue"
@@ -34,6 +35,7 @@ def lines_schema(shots: Sequence[Shot], budgets: dict[int, tuple[int, int, int]]
                     "type": "string",
                     "minLength": int(budgets[shot.id][1] * 4.5),
                     "maxLength": int(budgets[shot.id][2] * CHARACTERS_PER_WORD),
+                    ENDS_KEY: "sentence",
                 },
             },
             "required": ["moment", "line"],
@@ -105,6 +107,10 @@ def monologue_task(
                 note = review_one(written[shot.id], shot.id, [t for t in texts[:index] if t])
                 if note:
                     return f"shot {shot.id}: {note}"
+        story_runs = set().union(*(shingles(beat, 5) for beat in story.beats))
+        for shot in wanted:
+            if copies_from(written[shot.id], story_runs, 5):
+                return f"shot {shot.id}: the line repeats the story; say what goes through the person's mind"
         return review_parroting([t for t in texts if t], request.theme)
 
     prompt = render(
@@ -125,7 +131,7 @@ def monologue_task(
         parse=parse,
         review=review,
         score=score_all,
-        max_tokens=int(words * 2.2) + 20 * len(wanted),
+        max_tokens=int(words * 2.2) + 45 * len(wanted),  # room for the fed moments' keys and a sentence's end
         temperature=0.7,
         good_enough=1.4,
     )

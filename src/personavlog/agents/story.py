@@ -27,7 +27,7 @@ from personavlog.agents.text import (
     similarity,
     word_count,
 )
-from personavlog.llm.base import LLMClient
+from personavlog.llm.base import ENDS_KEY, LLMClient
 from personavlog.schema import PersonaProfile, Story, VlogRequest
 
 AGENT = "story"
@@ -63,13 +63,21 @@ PARTS: dict[int, tuple[str, ...]] = {
 }
 
 
-def story_schema(beats: int, title_length: int = 60) -> dict[str, Any]:
-    sentence = {"type": "string", "minLength": 10, "maxLength": 110}
+def story_schema(beats: int, title_length: int = 60, whole_sentences: bool = False) -> dict[str, Any]:
+    """`whole_sentences`: each sentence's limit ends it on a sentence's end (an instruct model writes long ones)."""
+    sentence: dict[str, Any] = {"type": "string", "minLength": 10, "maxLength": 110}
+    if whole_sentences:
+        sentence[ENDS_KEY] = "sentence"
     properties: dict[str, Any] = {
         # Not part of the Story: writing the place down first keeps a small model inside the theme.
         "place": {"type": "string", "minLength": 5, "maxLength": 70},
         "title": {"type": "string", "minLength": 3, "maxLength": title_length},
-        "logline": {"type": "string", "minLength": 10, "maxLength": 180},
+        "logline": {
+            "type": "string",
+            "minLength": 10,
+            "maxLength": 180,
+            **({ENDS_KEY: "sentence"} if whole_sentences else {}),
+        },
     }
     properties.update({part: sentence for part in PARTS[beats]})
     return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
@@ -172,7 +180,7 @@ def write_story(
         prompt=prompt,
         cue="" if chat else story_ja.CUE if in_japanese else "Story:",
         system=render("story_system.txt") if chat else None,
-        schema=story_schema(beats, story_ja.TITLE_LENGTH) if in_japanese else story_schema(beats),
+        schema=story_schema(beats, story_ja.TITLE_LENGTH) if in_japanese else story_schema(beats, whole_sentences=chat),
         parse=parse,
         score=score,
         review=review,

@@ -71,7 +71,7 @@ def moments(story: Story, count: int) -> list[str]:
     for index in range(count):
         part = beat_index(index, count, len(story.beats))
         again = index > 0 and beat_index(index - 1, count, len(story.beats)) == part
-        films.append(f"{story.beats[part]} (again, from a new spot with a new action)" if again else story.beats[part])
+        films.append(f"what happens next, after: {story.beats[part]}" if again else story.beats[part])
     return films
 
 

@@ -85,3 +85,17 @@ def parse_json_object(text: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValueError("the answer is not a JSON object")
     return value
+
+
+ENDS_KEY = "x-ends"
+"""A string schema's mark, not JSON Schema: "sentence" asks the embedded sampler to end the string on a whole
+sentence rather than a whole word (see llm/sampling.py); `without_marks` removes it for anyone else."""
+
+
+def without_marks(schema: Any) -> Any:
+    """The schema with PersonaVlog's own marks removed, as a server's JSON-schema grammar expects it."""
+    if isinstance(schema, dict):
+        return {key: without_marks(value) for key, value in schema.items() if key != ENDS_KEY}
+    if isinstance(schema, list):
+        return [without_marks(item) for item in schema]
+    return schema

@@ -15,7 +15,7 @@ from typing import Any
 
 from personavlog.errors import PersonaVlogError, StageError
 from personavlog.llm.backends import LLMSettings
-from personavlog.llm.base import LLMOutputError, LLMResult, LLMUsage, parse_json_object
+from personavlog.llm.base import LLMOutputError, LLMResult, LLMUsage, parse_json_object, without_marks
 
 # Structured-output modes, strictest first; a server that rejects one (HTTP 400/422) is asked with the next.
 RESPONSE_MODES = ("json_schema", "json_object", "prompt")
@@ -59,6 +59,7 @@ class OpenAICompatClient:
         system: str | None = None,
     ) -> LLMResult:
         started = time.monotonic()
+        schema = without_marks(schema)
         while True:
             mode = RESPONSE_MODES[self._mode_index]
             body = self._body(

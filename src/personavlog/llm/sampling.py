@@ -27,10 +27,13 @@ from typing import Any
 
 import numpy as np
 
+from personavlog.llm.base import ENDS_KEY, without_marks
+
 PROMPT_BLOCK = 64
 SOFT_LIMIT_SLACK = 40
 """Characters a string may run past its maxLength to finish its word (see ConstrainedSampler._string)."""
 _DANGLING = " ,;:-"
+_SENTENCE_ENDS = (".", "!", "?")
 _TOKEN_DATA = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float32)], align=True)
 
 
@@ -60,7 +63,8 @@ def gbnf_for(schema_json: str) -> str:
     space, for values that follow a fed `"key":` (the model likes to write the space itself)."""
     from llama_cpp.llama_grammar import json_schema_to_gbnf
 
-    return json_schema_to_gbnf(schema_json) + '\nvalue ::= " "? root\n'
+    plain = json.dumps(without_marks(json.loads(schema_json)))
+    return json_schema_to_gbnf(plain) + '\nvalue ::= " "? root\n'
 
 
 class _GrammarFilter:
@@ -222,21 +226,27 @@ class ConstrainedSampler:
         """A string whose maxLength is a soft limit: it ends at the first word boundary past the limit.
 
         The grammar allows SOFT_LIMIT_SLACK more characters; a word still unfinished there is dropped. Either way
-        the text ends on a whole word and the closing quote is fed, so no limit ever cuts a word in two.
+        the text ends on a whole word and the closing quote is fed, so no limit ever cuts a word in two. A string
+        marked `"x-ends": "sentence"` ends at a sentence's end instead (with twice the slack), or at the last
+        one it finished.
         """
         limit = int(schema["maxLength"])
-        loose = {**schema, "maxLength": limit + SOFT_LIMIT_SLACK}
+        sentences = schema.get(ENDS_KEY) == "sentence"
+        slack = SOFT_LIMIT_SLACK * (2 if sentences else 1)
+        loose = {key: value for key, value in schema.items() if key != ENDS_KEY} | {"maxLength": limit + slack}
 
-        def at_word_end(out: list[int], token: int) -> bool:
+        def at_end(out: list[int], token: int) -> bool:
             before = self._text(out)
             content = _string_content(before)
             if len(content) < limit:
                 return False
             piece = self._text([*out, token])[len(before) :]
+            if sentences:
+                return piece[:1].isspace() and content.rstrip().endswith(_SENTENCE_ENDS)
             # Scripts written without spaces (Japanese, Chinese) may end after any character.
             return piece[:1].isspace() or _unspaced(content[-1:]) or _unspaced(piece[:1])
 
-        generated, finish = self.generate(gbnf_for(json.dumps(loose)), self._left, root="value", stop=at_word_end)
+        generated, finish = self.generate(gbnf_for(json.dumps(loose)), self._left, root="value", stop=at_end)
         self._left -= len(generated)
         text = self._text(generated)
         if finish == "limit":
@@ -244,9 +254,13 @@ class ConstrainedSampler:
             self._feed('"')
             return text, "stop"
         content = _string_content(text)
-        if finish == "stop" and content.endswith('"') and len(content) - 1 >= limit + SOFT_LIMIT_SLACK:
+        if finish == "stop" and content.endswith('"') and len(content) - 1 >= limit + slack:
             body = content[:-1]
-            cut = body.rsplit(" ", 1)[0].rstrip(_DANGLING) if " " in body.strip() else body[:limit]
+            ends = [body.rfind(mark) for mark in _SENTENCE_ENDS]
+            if sentences and max(ends) > 0:
+                cut = body[: max(ends) + 1]
+            else:
+                cut = body.rsplit(" ", 1)[0].rstrip(_DANGLING) if " " in body.strip() else body[:limit]
             return text[: len(text) - len(content)] + cut + '"', "stop"
         return text, finish
 
