@@ -100,6 +100,11 @@ class AgentTask(Generic[T]):
     """The instruct-model form's system prompt (its `prompt` is then the user's request and `cue` is empty)."""
 
 
+def closed_object(properties: dict[str, Any]) -> dict[str, Any]:
+    """A JSON-schema object with exactly these properties, all required (the shape the sampler writes part by part)."""
+    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+
+
 def speaks_chat(llm: LLMClient) -> bool:
     """Whether the client's model is an instruct model, asked with a system prompt and a request, not few-shot."""
     return bool(getattr(llm, "chat", False))

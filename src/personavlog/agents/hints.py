@@ -87,8 +87,12 @@ def _hit(word: str, key: str) -> bool:
     return any(word == key + suffix for suffix in _SUFFIXES)
 
 
+def _place_words(text: str) -> list[str]:
+    return [w.lower().replace("é", "e") for w in words(text)]
+
+
 def _matches(theme: str, table: dict[str, tuple]) -> list:
-    theme_words = [w.lower().replace("é", "e") for w in words(theme)]
+    theme_words = _place_words(theme)
     found: list = []
     for key, values in table.items():
         if any(_hit(word, key) for word in theme_words):
@@ -193,7 +197,7 @@ def implied_places(text: str) -> list[LocationKind]:
     """The kinds of place a location's words name most often ("the snowy village square" → snowy_village;
     "the street outside the café" → city_street); empty when they name none."""
     votes: dict[LocationKind, int] = {}
-    location_words = [w.lower().replace("é", "e") for w in words(text)]
+    location_words = _place_words(text)
     for table in (_PLACE, _LOCATION_WORDS):
         for key, kinds in table.items():
             if any(_hit(word, key) for word in location_words):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from personavlog.agents.base import AgentTask, notes_block, render
+from personavlog.agents.base import AgentTask, closed_object, notes_block, render
 from personavlog.agents.text import copies_from, parrots, shingles
 from personavlog.llm.base import ENDS_KEY
 from personavlog.schema import Shot, Story, VlogRequest
@@ -43,7 +43,7 @@ def lines_schema(shots: Sequence[Shot], budgets: dict[int, tuple[int, int, int]]
         }
         for shot in shots
     }
-    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+    return closed_object(properties)
 
 
 def _shot_lines(

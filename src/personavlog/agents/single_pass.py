@@ -14,7 +14,7 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict
 
-from personavlog.agents.base import AgentCallLog, AgentTask, notes_block, render, run_agent
+from personavlog.agents.base import AgentCallLog, AgentTask, closed_object, notes_block, render, run_agent
 from personavlog.agents.music import energy_curve
 from personavlog.agents.storyboard import ShotDraft, shot_count, shot_durations
 from personavlog.agents.text import clean_text
@@ -97,7 +97,7 @@ def plan_schema(shots: int) -> dict[str, Any]:
         "shots": {"type": "array", "items": shot, "minItems": shots, "maxItems": shots},
         "music": music,
     }
-    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+    return closed_object(properties)
 
 
 def parse_plan(data: dict[str, Any], request: VlogRequest, persona: PersonaProfile) -> SinglePassPlan:

@@ -10,6 +10,7 @@ from personavlog.agents import theme_focus as focus
 from personavlog.agents.base import (
     AgentCallLog,
     AgentTask,
+    closed_object,
     example_shingles,
     notes_block,
     render,
@@ -80,7 +81,7 @@ def story_schema(beats: int, title_length: int = 60, whole_sentences: bool = Fal
         },
     }
     properties.update({part: sentence for part in PARTS[beats]})
-    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+    return closed_object(properties)
 
 
 def parse_story(data: dict[str, Any], beats: int) -> Story:

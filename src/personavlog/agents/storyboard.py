@@ -18,6 +18,7 @@ from personavlog.agents import storyboard_chat as chat_form
 from personavlog.agents.base import (
     AgentCallLog,
     AgentTask,
+    closed_object,
     example_shingles,
     notes_block,
     notes_for_shot,
@@ -92,7 +93,7 @@ def shot_schema(theme: str, part: str = "moment") -> dict[str, Any]:
         "framing": enum(list(Framing)),
         "mood": enum(_MOODS_FOR_PART.get(part, tuple(Mood))),
     }
-    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+    return closed_object(properties)
 
 
 def review_shot(

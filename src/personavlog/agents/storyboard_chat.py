@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from personavlog.agents.base import AgentTask, notes_block, notes_for_shot, render
+from personavlog.agents.base import AgentTask, closed_object, notes_block, notes_for_shot, render
 from personavlog.agents.hints import allowed_times, allowed_weather, implied_places
 from personavlog.agents.shot_draft import ShotDraft, parse_shot
 from personavlog.agents.story import beat_index
@@ -62,7 +62,7 @@ def chat_shot_schema(theme: str, beat: str | None = None) -> dict[str, Any]:
         "framing": _enum(list(Framing)),
         "mood": _enum(list(Mood)),
     }
-    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+    return closed_object(properties)
 
 
 def moments(story: Story, count: int) -> list[str]:
@@ -79,7 +79,7 @@ def storyboard_schema(theme: str, story: Story, count: int) -> dict[str, Any]:
     properties = {
         f"shot_{index + 1}": chat_shot_schema(theme, moment) for index, moment in enumerate(moments(story, count))
     }
-    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+    return closed_object(properties)
 
 
 def contradiction(location: str, kind: LocationKind) -> LocationKind | None:

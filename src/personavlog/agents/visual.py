@@ -15,6 +15,7 @@ from typing import Any
 from personavlog.agents.base import (
     AgentCallLog,
     AgentTask,
+    closed_object,
     example_shingles,
     load_template,
     notes_block,
@@ -256,7 +257,7 @@ def _visuals_together(
     A shot whose answer is unusable gets the storyboard's own details (plan_visual) rather than voiding the rest.
     """
     properties = {f"shot_{shot.id}": VISUAL_SCHEMA for shot in wanted}
-    schema = {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+    schema = closed_object(properties)
     rows = "\n".join(
         f"- shot {shot.id}: {shot.location} ({shot.time_of_day.replace('_', ' ')}, {shot.weather}); {shot.action}"
         for shot in storyboard.shots
