@@ -35,7 +35,14 @@ from personavlog.agents.storyboard import (
     shot_durations,
     vary_shots,
 )
-from personavlog.agents.text import clean_text, complete_sentences, keyword_coverage, keywords, trim_to_words
+from personavlog.agents.text import (
+    clean_text,
+    complete_sentences,
+    keyword_coverage,
+    keywords,
+    trim_to_words,
+    without_asides,
+)
 from personavlog.agents.visual import parse_visual, plan_visual
 from personavlog.backends import create_llm
 from personavlog.config import LLMSettings
@@ -401,6 +408,8 @@ def test_word_budget_is_two_and_a_half_words_per_second_within_a_quarter() -> No
 
 def test_text_helpers() -> None:
     assert clean_text('He said "hello" 😀 #vlog , it\'s fine') == "He said hello, it's fine"
+    assert without_asides("I watch the rain (melancholic).") == "I watch the rain."
+    assert without_asides("a cafe in Paris [2015] , near the river") == "a cafe in Paris, near the river"
     assert trim_to_words("I sit here. The rain keeps falling on the old roofs of Paris.", 6) == "I sit here."
     assert complete_sentences("I walk to the café and then to the") == "I walk to the café and then."
     assert keywords("a rainy afternoon in a Paris café") == ["rainy", "afternoon", "paris", "café"]

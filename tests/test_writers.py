@@ -83,6 +83,8 @@ def test_the_painted_place_follows_the_location_words() -> None:
     assert contradiction("a narrow forest path with a dog", "city_street") == "forest"
     assert contradiction("the street outside the café", "city_street") is None
     assert contradiction("a quiet corner", "office") is None  # the words name no kind: nothing to contradict
+    assert contradiction("a cafe in a Paris café", "city_street") == "cafe"
+    assert contradiction("the street outside the café", "cafe") == "city_street"
     assert place_as_written(draft("the snowy village square", "city_street")).location_kind == "snowy_village"
     actions = ("orders a coffee", "reads the menu", "watches the rain", "pays the waiter", "waves goodbye")
     one_place = [draft(f"the café corner {n}", "cafe", a) for n, a in zip("ABCDE", actions, strict=True)]

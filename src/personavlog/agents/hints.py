@@ -195,13 +195,16 @@ _LOCATION_WORDS: dict[str, tuple[LocationKind, ...]] = {
 
 def implied_places(text: str) -> list[LocationKind]:
     """The kinds of place a location's words name most often ("the snowy village square" → snowy_village;
-    "the street outside the café" → city_street); empty when they name none."""
+    "the street outside the café" → city_street; "a table in a Paris café" → cafe); empty when they name none.
+
+    A word counts twice for the kind it names first (a café is a café's room before it is the street outside it).
+    """
     votes: dict[LocationKind, int] = {}
     location_words = _place_words(text)
     for table in (_PLACE, _LOCATION_WORDS):
         for key, kinds in table.items():
             if any(_hit(word, key) for word in location_words):
-                for kind in kinds:
-                    votes[kind] = votes.get(kind, 0) + 1
+                for rank, kind in enumerate(kinds):
+                    votes[kind] = votes.get(kind, 0) + (2 if rank == 0 else 1)
     most = max(votes.values(), default=0)
     return [kind for kind, count in votes.items() if count == most]

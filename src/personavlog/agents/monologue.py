@@ -34,6 +34,7 @@ from personavlog.agents.text import (
     normalised,
     shingles,
     trim_to_words,
+    without_asides,
     word_count,
 )
 from personavlog.errors import StageError
@@ -82,7 +83,7 @@ def line_schema(low: int, high: int) -> dict[str, Any]:
 
 def parse_line(data: dict[str, Any], low: int, high: int, earlier: Sequence[str]) -> str:
     """The cleaned line, cut to `high` words at a sentence boundary; too short or a repeated line is invalid."""
-    text = complete_sentences(clean_text(str(data.get("line", ""))), max_sentences=4)
+    text = complete_sentences(without_asides(clean_text(str(data.get("line", "")))), max_sentences=4)
     if word_count(text) > high:
         text = trim_to_words(text, high)
     count = word_count(text)

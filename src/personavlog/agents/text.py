@@ -27,6 +27,12 @@ def clean_text(text: str) -> str:
     return re.sub(r"\s+([,.!?;:])", r"\1", text).strip(" ,;:-")
 
 
+def without_asides(text: str) -> str:
+    """The text less any bracketed aside: a stage direction such as "(melancholic)" is never said or filmed."""
+    text = re.sub(r"\s*[(\[][^()\[\]]*[)\]]", "", text)
+    return " ".join(re.sub(r"\s+([,.!?;:])", r"\1", text).split())
+
+
 def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
