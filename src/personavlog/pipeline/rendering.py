@@ -92,7 +92,7 @@ class ClipStage(Stage):
 
     name = StageName.CLIP
     role = "visual"
-    version = 2  # the animatic's living face
+    version = 3  # the animatic's body motion, companions and painterly looks
 
     def __init__(self, shot: int, index: int):
         super().__init__(shot)

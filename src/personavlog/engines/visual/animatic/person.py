@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from personavlog.engines.visual.animatic.camera import compose
 from personavlog.engines.visual.animatic.light import Colour, Lighting
 from personavlog.engines.visual.animatic.paint import soft_blur, to_u8
 from personavlog.engines.visual.animatic.scenes.base import SceneLayers
@@ -39,6 +40,9 @@ class PersonSprite:
     """Face box width and height in frame pixels."""
     from_cutout: tuple[float, float, float] = (1.0, 0.0, 0.0)
     """(scale, dx, dy): a cut-out pixel (u, v) is sprite pixel (u * scale + dx, v * scale + dy)."""
+    cut_edges: tuple[float, float] = (-math.inf, math.inf)
+    """Frame x (at rest) of the left and right edges where the body is cut off rather than faded out (the
+    sprite keeps only what can be on screen); -inf / inf where it has no such edge. They must stay off screen."""
 
     def landmarks_from_cutout(self, points: np.ndarray) -> np.ndarray:
         """Cut-out landmarks (n, 3) in sprite pixels; depth scales with the picture."""
@@ -150,7 +154,10 @@ def build_person(
     origin = (left - pad_x, top - pad_y)
     pivot = (pad_x + out_w / 2, pad_y + out_h)
     from_cutout = (scale, pad_x - vis_x0 * scale, pad_y - vis_y0 * scale)
-    return PersonSprite(sprite, origin, pivot, (target_x, target_y), (face.w * scale, face.h * scale), from_cutout)
+    cut_edges = (left if vis_x0 > 0 else -math.inf, left + out_w if vis_x1 < src_w else math.inf)
+    return PersonSprite(
+        sprite, origin, pivot, (target_x, target_y), (face.w * scale, face.h * scale), from_cutout, cut_edges
+    )
 
 
 def _light_wrap(rgb: np.ndarray, alpha: np.ndarray, behind: np.ndarray, frame_h: int) -> np.ndarray:
@@ -242,8 +249,11 @@ def breathing(t: float, phase: float, windy: bool) -> tuple[float, float, float]
     return 1.0 + 0.003 * breath, 1.0 + 0.008 * breath, (1.1 if windy else 0.45) * sway
 
 
-def body_matrix(sprite: PersonSprite, t: float, phase: float, windy: bool) -> np.ndarray:
-    """Sprite pixels -> frame pixels at rest plus the body's motion about its pivot."""
+def body_matrix(
+    sprite: PersonSprite, t: float, phase: float, windy: bool, motion: np.ndarray | None = None
+) -> np.ndarray:
+    """Sprite pixels -> frame pixels: breathing about the pivot, the sprite's place at rest, then `motion` (a 2x3
+    affine in frame pixels at rest: what the body does in this frame, see body_motion.BodyTrack.matrix)."""
     sx, sy, deg = breathing(t, phase, windy)
     angle = math.radians(deg)
     cos, sin = math.cos(angle), math.sin(angle)
@@ -251,7 +261,8 @@ def body_matrix(sprite: PersonSprite, t: float, phase: float, windy: bool) -> np
     px, py = sprite.pivot
     ox, oy = sprite.origin
     translation = np.array([ox + px, oy + py]) - a @ np.array([px, py])
-    return np.hstack([a, translation[:, None]])
+    at_rest = np.hstack([a, translation[:, None]])
+    return at_rest if motion is None else compose(motion, at_rest)
 
 
 __all__ = ["Colour", "PersonSprite", "body_matrix", "build_person", "find_face", "subject_position"]

@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from personavlog.engines.visual.animatic import camera
+from personavlog.engines.visual.animatic.body_motion import BodyTrack, plan_body_motion
+from personavlog.engines.visual.animatic.companions import companion_planes
 from personavlog.engines.visual.animatic.compositor import (
     Effect,
     FrameComposer,
@@ -18,8 +20,10 @@ from personavlog.engines.visual.animatic.compositor import (
     holes,
     split_sparse,
 )
+from personavlog.engines.visual.animatic.face_motion import face_motion
 from personavlog.engines.visual.animatic.light import lighting_for
 from personavlog.engines.visual.animatic.living_face import living_face
+from personavlog.engines.visual.animatic.painterly import paint_layers
 from personavlog.engines.visual.animatic.person import body_matrix, build_person, find_face, subject_position
 from personavlog.engines.visual.animatic.scenes import SceneContext, paint_scene
 from personavlog.engines.visual.animatic.scenes.base import over
@@ -43,6 +47,8 @@ class PreparedShot:
     frames: int
     face_centre: tuple[float, float]
     """Frame position of the protagonist's face at rest."""
+    person_track: BodyTrack
+    """The protagonist's motion per frame (frame pixels before the camera): what moves with them follows it."""
 
 
 def frame_count(spec: ShotRenderSpec) -> int:
@@ -81,6 +87,14 @@ def prepare_shot(spec: ShotRenderSpec, cutout_path: Path) -> PreparedShot:
     rgba, recorded = load_cutout(cutout_path)
     face = find_face(rgba, recorded)
     person = build_person(rgba, face, shot.framing, width, height, side, scene, light, grader.grade, backdrop)
+    near = grader.stylise(scene.near) if scene.near is not None else None
+    painted = paint_layers(look, back, mid, person, near, margin, (width, height), wrap=bool(scene.back_drift))
+    back, mid, person, near = painted.back, painted.mid, painted.person, painted.near
+    person_rng = rng_for(spec.seed, shot.id, "person")
+    phase = float(person_rng.uniform(0, 2 * math.pi))
+    # The shoulders follow the head: the same turns the living face makes (the same seeded schedule).
+    head_yaw = face_motion(frames, fps, shot.action, shot.mood, rng_for(spec.seed, shot.id, "face")).yaw
+    person_track = plan_body_motion(person, shot, frames, fps, (width, height), person_rng, head_yaw)
 
     poses = camera.poses(shot.camera, frames, fps, rng_for(spec.seed, shot.id, "camera"))
     zooming = shot.camera in (CameraMove.PUSH_IN, CameraMove.PULL_OUT)
@@ -124,18 +138,23 @@ def prepare_shot(spec: ShotRenderSpec, cutout_path: Path) -> PreparedShot:
             planes.append(Plane(image, matrices(DEPTH_LIGHTS, (x0, y0)), mode="add", gains=gains))
 
     windy = shot.weather == Weather.WIND
-    phase = float(rng_for(spec.seed, shot.id, "person").uniform(0, 2 * math.pi))
     person_place = matrices(DEPTH_PERSON, margin)
     living = living_face(rgba, face, person, frames, fps, shot, rng_for(spec.seed, shot.id, "face"))
     planes.append(
         Plane(
             person.image,
-            [camera.compose(m, body_matrix(person, i / fps, phase, windy)) for i, m in enumerate(person_place)],
+            [
+                camera.compose(m, body_matrix(person, i / fps, phase, windy, person_track.matrix(i)))
+                for i, m in enumerate(person_place)
+            ],
             frames=living.frame if living is not None else None,
         )
     )
-    if scene.near is not None:
-        for image, x0, y0 in split_sparse(grader.stylise(scene.near)):
+    # Companions and props the shot names (companions.py): planes right behind and in front of the protagonist.
+    companions = companion_planes(spec, person, scene, light, grader, matrices, margin, DEPTH_PERSON, person_track)
+    companions.insert_around(planes, person.image)
+    if near is not None:
+        for image, x0, y0 in split_sparse(near):
             planes.append(Plane(image, matrices(DEPTH_NEAR, (x0, y0))))
 
     weather = WeatherEffects(
@@ -158,4 +177,4 @@ def prepare_shot(spec: ShotRenderSpec, cutout_path: Path) -> PreparedShot:
         effects.append((len(planes), weather.draw_front))
     effects.append((len(planes), grader.finish))
     composer = FrameComposer(width, height, planes, effects)
-    return PreparedShot(composer, frames, person.face_centre)
+    return PreparedShot(composer, frames, person.face_centre, person_track)

@@ -1,7 +1,9 @@
 """Looks: a colour grade and texture per style, applied alike to the scene layers and the protagonist.
 
 Pixel-wise colour work and spatial effects (outlines, paint, halation, smear) are applied once to every
-pre-rendered layer; only screen-space things (vignette, paper, scanlines, grain) are applied per frame.
+pre-rendered layer; only screen-space things (vignette, paper, scanlines, grain) are applied per frame. A
+painterly look also names a painting style, in which `painterly.py` has the style network repaint the graded
+layers and the person once per shot.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 
 from personavlog.engines.visual.animatic.light import Colour
 from personavlog.engines.visual.animatic.paint import content_box, soft_blur, to_u8, value_noise
+from personavlog.vision import style_transfer
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,23 @@ class StylePreset:
     outline: float = 0.0
     paint: bool = False
     vhs: bool = False
+    neural: str | None = None
+    """The painting style (`vision.style_transfer.STYLES`) the scene and the person are repainted in, once per shot."""
+    neural_strength: float = 0.75
+    """How much of the painting is kept over the procedural look (0..1)."""
+    neural_face: float = 0.5
+    """The same on the protagonist's face, lower so that the face stays recognisable."""
+    neural_palette: float = 1.0
+    """How much of the painting's own colours come with its brushwork (0 keeps the shot's colours)."""
+    neural_brushwork: bool = False
+    """Whether the procedural brushwork (washes, cel bands, ink lines) stays under the painting; without it, the
+    painting replaces it (and it is the look's fallback where the network is not installed)."""
+    neural_flat: float = 1.0
+    """The painting's strength, as a share, where the picture is flat (a clear sky, a bare wall): styles whose
+    strokes turn smooth gradients into blotches keep those areas as they were."""
+    neural_light: float = 0.7
+    """How much of the shot's own light the painting keeps (its brightness over areas wider than a stroke): a
+    night stays dark and a lamp stays bright under a pale painting style."""
 
 
 PRESETS: dict[str, StylePreset] = {
@@ -69,6 +89,45 @@ PRESETS: dict[str, StylePreset] = {
         brightness=0.04,
         vignette=0.12,
         paint=True,
+        neural="watercolour",
+        neural_palette=0.35,
+    ),
+    "oil_painting": StylePreset(
+        "oil_painting",
+        contrast=1.06,
+        saturation=1.05,
+        lift=0.03,
+        highlight_tint=(0.04, 0.02, -0.03),
+        gains=(1.03, 1.0, 0.94),
+        vignette=0.28,
+        paint=True,
+        neural="oil",
+        neural_palette=0.5,
+    ),
+    "pastel": StylePreset(
+        "pastel",
+        contrast=0.86,
+        saturation=0.85,
+        lift=0.1,
+        brightness=0.05,
+        vignette=0.1,
+        paint=True,
+        neural="pastel",
+        neural_palette=0.6,
+    ),
+    "ink": StylePreset(
+        "ink",
+        contrast=1.1,
+        saturation=0.45,
+        lift=0.06,
+        brightness=0.03,
+        gains=(1.02, 1.0, 0.95),
+        vignette=0.15,
+        paint=True,
+        outline=0.9,
+        neural="ink",
+        neural_strength=0.85,
+        neural_face=0.4,
     ),
     "anime": StylePreset(
         "anime",
@@ -79,6 +138,11 @@ PRESETS: dict[str, StylePreset] = {
         cel_levels=5,
         outline=0.8,
         bloom=0.2,
+        neural="cel",
+        neural_strength=0.5,
+        neural_palette=0.2,
+        neural_brushwork=True,
+        neural_flat=0.0,
     ),
     "vhs": StylePreset(
         "vhs",
@@ -126,20 +190,38 @@ _KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("vhs", ("vhs", "camcorder", "vintage", "retro", "80s", "90s", "lo-fi", "lofi", "analog video", "tape")),
     (
-        "watercolor",
+        "oil_painting",
         (
-            "watercolor",
-            "watercolour",
-            "painterly",
-            "painting",
-            "gouache",
-            "pastel",
-            "storybook",
-            "illustrat",
-            "sketch",
-            "ink",
+            "oil",
+            "impasto",
+            "acrylic",
+            "canvas",
+            "old master",
+            "renaissance",
+            "baroque",
+            "rembrandt",
+            "vermeer",
+            "fine art",
         ),
     ),
+    (
+        "ink",
+        (
+            "ink",
+            "sketch",
+            "pencil",
+            "charcoal",
+            "drawing",
+            "pen and",
+            "etching",
+            "engraving",
+            "woodcut",
+            "line art",
+            "linework",
+        ),
+    ),
+    ("pastel", ("pastel", "impressionis", "monet", "renoir", "chalk", "crayon")),
+    ("watercolor", ("watercolor", "watercolour", "painterly", "painting", "gouache", "storybook", "illustrat")),
     ("anime", ("anime", "manga", "cartoon", "cel", "comic", "ghibli", "toon", "animated", "pixar")),
     ("film", ("film", "35mm", "16mm", "kodak", "analog", "analogue", "warm", "nostalgic", "polaroid", "super 8")),
     ("documentary", ("documentary", "realistic", "natural", "raw", "journalistic", "vlog", "handheld", "news")),
@@ -192,6 +274,11 @@ def resolve_style(style: str) -> StylePreset:
     return PRESETS["cinematic"]
 
 
+def painted_by_network(preset: StylePreset) -> bool:
+    """Whether the style network paints this look here (it names a painting style and the model is installed)."""
+    return preset.neural is not None and style_transfer.available()
+
+
 _LUMA = (0.2126, 0.7152, 0.0722)
 
 
@@ -205,6 +292,8 @@ class Grader:
         self.width = width
         self.height = height
         self._rng = rng
+        # The network's painting replaces the procedural brushwork (washes, cel bands, ink lines), not the grade.
+        self._brushwork = preset.neural_brushwork or not painted_by_network(preset)
         self._matrix = self._colour_matrix()
         self._overlay = self._screen_overlay()
         self._grain = self._grain_tile() if preset.grain > 0 else None
@@ -233,7 +322,7 @@ class Grader:
             lum = np.clip(_luma(x), 0, 1)[..., None]
             x += np.square(1.0 - lum) * np.asarray(p.shadow_tint, np.float32)
             x += np.square(lum) * np.asarray(p.highlight_tint, np.float32)
-        if p.cel_levels:
+        if p.cel_levels and self._brushwork:
             value = np.maximum(x.max(axis=-1, keepdims=True), 1e-4)
             steps = p.cel_levels
             scaled = np.clip(value, 0, 1) * steps
@@ -273,7 +362,7 @@ class Grader:
             alpha = data[..., 3:4]
             rgb = data[..., :3]
             straight = np.minimum(rgb / np.maximum(alpha, 1e-3), 1.0)
-        if p.paint:
+        if p.paint and self._brushwork:
             straight = self._paint(straight, alpha if alpha is not None else np.ones_like(rgb[..., :1]))
         if p.vhs:
             straight = self._smear(straight)
@@ -286,7 +375,7 @@ class Grader:
             if p.monochrome:
                 extra = np.repeat(_luma(extra)[..., None], 3, axis=-1)
             out = graded * alpha + extra
-        if p.outline > 0:
+        if p.outline > 0 and self._brushwork:
             out = self._outline(out, alpha if alpha is not None else np.ones_like(rgb[..., :1]), graded)
         if p.halation > 0 or p.bloom > 0:
             out = self._glow(out)
