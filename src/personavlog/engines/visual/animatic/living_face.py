@@ -16,9 +16,9 @@ import cv2
 import numpy as np
 from scipy.spatial import Delaunay
 
-from personavlog.engines.visual.animatic.face_motion import FaceMotion, face_motion
+from personavlog.engines.visual.animatic.face_motion import FaceMotion
 from personavlog.engines.visual.animatic.person import PersonSprite
-from personavlog.schema import FaceBox, Shot
+from personavlog.schema import FaceBox
 from personavlog.vision.face_mesh import EYES, FACE_OVAL, EyeContour, face_landmarks
 
 _RING_SCALE = 1.55
@@ -196,20 +196,12 @@ MIN_FACE_PX = 44
 """A face smaller than this on screen (a wide shot) stays still: no one would see it blink."""
 
 
-def living_face(
-    cutout: np.ndarray,
-    face: FaceBox,
-    sprite: PersonSprite,
-    frames: int,
-    fps: float,
-    shot: Shot,
-    rng: np.random.Generator,
-) -> LivingFace | None:
-    """The moving face of this shot's sprite; None when the face is too small, or no landmarks are found."""
-    if sprite.face_size[1] < MIN_FACE_PX or frames < 2:
+def living_face(cutout: np.ndarray, face: FaceBox, sprite: PersonSprite, motion: FaceMotion) -> LivingFace | None:
+    """The face of this shot's sprite moving as `motion` says; None when the face is too small, or no landmarks
+    are found."""
+    if sprite.face_size[1] < MIN_FACE_PX or len(motion.yaw) < 2:
         return None
     landmarks = face_landmarks(np.ascontiguousarray(cutout[..., :3]), face)
     if landmarks is None:
         return None
-    motion = face_motion(frames, fps, shot.action, shot.mood, rng)
     return LivingFace(sprite.image, sprite.landmarks_from_cutout(landmarks), motion)

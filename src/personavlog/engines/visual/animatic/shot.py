@@ -92,9 +92,9 @@ def prepare_shot(spec: ShotRenderSpec, cutout_path: Path) -> PreparedShot:
     back, mid, person, near = painted.back, painted.mid, painted.person, painted.near
     person_rng = rng_for(spec.seed, shot.id, "person")
     phase = float(person_rng.uniform(0, 2 * math.pi))
-    # The shoulders follow the head: the same turns the living face makes (the same seeded schedule).
-    head_yaw = face_motion(frames, fps, shot.action, shot.mood, rng_for(spec.seed, shot.id, "face")).yaw
-    person_track = plan_body_motion(person, shot, frames, fps, (width, height), person_rng, head_yaw)
+    # The face's blinks and turns, planned once: the living face draws them and the shoulders follow the head.
+    head = face_motion(frames, fps, shot.action, shot.mood, rng_for(spec.seed, shot.id, "face"))
+    person_track = plan_body_motion(person, shot, frames, fps, (width, height), person_rng, head.yaw)
 
     poses = camera.poses(shot.camera, frames, fps, rng_for(spec.seed, shot.id, "camera"))
     zooming = shot.camera in (CameraMove.PUSH_IN, CameraMove.PULL_OUT)
@@ -139,7 +139,7 @@ def prepare_shot(spec: ShotRenderSpec, cutout_path: Path) -> PreparedShot:
 
     windy = shot.weather == Weather.WIND
     person_place = matrices(DEPTH_PERSON, margin)
-    living = living_face(rgba, face, person, frames, fps, shot, rng_for(spec.seed, shot.id, "face"))
+    living = living_face(rgba, face, person, head)
     planes.append(
         Plane(
             person.image,
