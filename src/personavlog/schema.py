@@ -108,7 +108,7 @@ class VlogRequest(Document):
     style: str = Field(
         default="cinematic",
         max_length=MAX_STYLE_LENGTH,
-        description="cinematic, film 35mm, watercolor, anime, vhs, documentary",
+        description="cinematic, film 35mm, watercolor, oil painting, pastel, ink, anime, vhs, documentary",
     )
     duration_s: float = Field(
         default=30.0,

@@ -52,11 +52,14 @@ AGENT = "visual"
 _STYLE_WORDS = {
     "cinematic": "cinematic film still, dramatic lighting, shallow depth of field",
     "watercolor": "watercolor painting, soft washes, visible paper texture",
+    "oil painting": "oil painting on canvas, soft blended brush strokes, warm earth colours",
+    "pastel": "soft pastel drawing, broken colour, gentle light",
+    "ink": "ink drawing, dark lines and hatching over a pale wash",
     "anime": "anime illustration, cel shading, clean line art",
     "film 35mm": "35mm film photograph, film grain, natural colours",
     "documentary": "documentary photograph, natural light, candid moment",
 }
-_DRAWN = ("watercolor", "anime", "cartoon", "illustration", "painting", "sketch", "comic", "pixel", "oil")
+_DRAWN = ("watercolor", "anime", "cartoon", "illustration", "painting", "sketch", "comic", "pixel", "oil", "pastel", "ink")
 _NEGATIVE = "blurry, low quality, deformed face, extra limbs, extra fingers, duplicate person, text, watermark, logo"
 _FRAMING_WORDS = {Framing.CLOSE_UP: "close-up", Framing.MEDIUM: "medium shot", Framing.WIDE: "wide shot"}
 _TIME_WORDS = {
