@@ -59,7 +59,10 @@ _STYLE_WORDS = {
     "film 35mm": "35mm film photograph, film grain, natural colours",
     "documentary": "documentary photograph, natural light, candid moment",
 }
-_DRAWN = ("watercolor", "anime", "cartoon", "illustration", "painting", "sketch", "comic", "pixel", "oil", "pastel", "ink")
+_DRAWN = re.compile(
+    r"\b(?:watercolou?r|anime|cartoon|illustration|painting|sketch|comic|pixel|oil|pastel|ink)", re.IGNORECASE
+)
+"""Styles of drawn pictures: words that begin so (an ink drawing, paintings; not pink or thinking)."""
 _NEGATIVE = "blurry, low quality, deformed face, extra limbs, extra fingers, duplicate person, text, watermark, logo"
 _FRAMING_WORDS = {Framing.CLOSE_UP: "close-up", Framing.MEDIUM: "medium shot", Framing.WIDE: "wide shot"}
 _TIME_WORDS = {
@@ -134,7 +137,7 @@ def style_words(style: str) -> str:
 
 
 def negative_prompt(style: str) -> str:
-    drawn = any(word in style for word in _DRAWN)
+    drawn = _DRAWN.search(style) is not None
     return f"{_NEGATIVE}, {'photo, photorealistic' if drawn else 'cartoon, illustration, 3d render'}"
 
 
