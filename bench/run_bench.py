@@ -1,37 +1,53 @@
-"""Render one vlog with the embedded defaults and record per-stage wall time, real-time factor and peak memory.
+"""Render one vlog with the embedded defaults: wall time, real-time factor, seconds per stage and critic, peak memory.
 
 python bench/run_bench.py --duration 30 --out bench/results
 
-It then renders the vlog's own shots again with the visual engine alone, in this process, to report the
-engine's frames per second and CPU seconds per output second, with and without the clip encode.
+In the same process it then encodes as many frames of the same size with the composer's own H.264 muxer and
+nothing else (the bare encode: the least a vlog of that length can cost), renders the vlog again into the same
+directory (every stage cached), and renders the vlog's own shots again with the visual engine alone, to report
+the engine's frames per second and CPU seconds per output second (`--skip-engine` leaves that out).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import os
 import platform
 import resource
 import shutil
 import tempfile
 import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from visual_bench import measure_engine
+import numpy as np
+from PIL import Image
 
 from personavlog import VlogRequest, make_vlog
+from personavlog.compose.encode import VlogMuxer
 from personavlog.engines.visual.base import ShotRenderSpec
 from personavlog.fsutil import atomic_write_json
 from personavlog.manifest import Manifest
+from personavlog.pipeline.review import Review, ReviewLoop
+from personavlog.progress import ProgressEvent
 from personavlog.rundir import RunDir
+from personavlog.schema import Critique
 from personavlog.timing import clip_duration
 
 ROOT = Path(__file__).resolve().parent.parent
+PAN_PX_PER_FRAME = 2
 
 
 def visual_engine_figures(manifest: Manifest, run: RunDir, work: Path) -> dict:
     """The animatic engine on the vlog's own storyboard and timeline: fps and CPU s per output second."""
+    from visual_bench import measure_engine
+
     board, visuals, timeline = manifest.shots(), manifest.visuals(), manifest.timeline
     assert board is not None and visuals is not None and timeline is not None and manifest.persona is not None
     request = manifest.request
@@ -56,11 +72,95 @@ def visual_engine_figures(manifest: Manifest, run: RunDir, work: Path) -> dict:
     return summary
 
 
+def bare_encode_s(duration_s: float, width: int, height: int, fps: int, reference: Path, out: Path) -> float:
+    """Seconds to encode `duration_s` of frames with the composer's muxer (libx264 veryfast, CRF 20, BT.709) and
+    nothing else: the reference photo, mirrored side by side and panned across the frame, video only."""
+    with Image.open(reference) as photo:
+        scaled = photo.convert("RGB").resize((round(photo.width * height / photo.height), height))
+    tile = np.asarray(scaled)
+    frames = round(duration_s * fps)
+    needed = width + frames * PAN_PX_PER_FRAME
+    canvas = np.concatenate([tile, tile[:, ::-1]] * (needed // (2 * tile.shape[1]) + 1), axis=1)
+    started = time.perf_counter()
+    with VlogMuxer(out, width, height, fps, audio_packets=[], audio_rate=48_000) as muxer:
+        for index in range(frames):
+            left = index * PAN_PX_PER_FRAME
+            muxer.write(canvas[:, left : left + width])
+    return time.perf_counter() - started
+
+
+class CriticClock:
+    """Wall seconds the reviews spend in their critics and guards, by kind of review (`clip/03` counts as clip):
+    the review loop's own work, timed from outside so that any version of the pipeline can be measured."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    def _timed(self, kind: str, check: Callable[[int], list[Critique]]) -> Callable[[int], list[Critique]]:
+        def timed(round_: int) -> list[Critique]:
+            started = time.perf_counter()
+            try:
+                return check(round_)
+            finally:
+                self.seconds[kind] += time.perf_counter() - started
+
+        return timed
+
+    @contextmanager
+    def timing(self) -> Iterator[None]:
+        run = ReviewLoop.run
+        clock = self
+
+        def timed_run(loop: ReviewLoop, manifest: Manifest, review: Review) -> None:
+            kind = review.key.split("/")[0]
+            timed = dataclasses.replace(
+                review, critic=clock._timed(kind, review.critic), guards=clock._timed(kind, review.guards)
+            )
+            run(loop, manifest, timed)
+
+        ReviewLoop.run = timed_run  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            ReviewLoop.run = run  # type: ignore[method-assign]
+
+
+class StageClock:
+    """A progress listener: wall seconds per stage, every take counted (retakes and the takes they replaced)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    def __call__(self, event: ProgressEvent) -> None:
+        if event.kind == "stage_done" and event.seconds is not None:
+            self.seconds[event.stage.split("/")[0]] += event.seconds
+
+
+def summarise(
+    wall_s: float, video_s: float, bare_s: float, stage_s: dict[str, float], critics_s: dict[str, float]
+) -> dict[str, Any]:
+    """The figures of one run: where its wall time went, and how it compares with the video and a bare encode."""
+    critics_total = sum(critics_s.values())
+    return {
+        "wall_s": round(wall_s, 2),
+        "real_time_factor": round(wall_s / video_s, 3),
+        "bare_encode_s": round(bare_s, 2),
+        "ratio_to_bare_encode": round(wall_s / bare_s, 2),
+        "stage_s": {stage: round(seconds, 2) for stage, seconds in stage_s.items()},
+        "critics_s": {kind: round(seconds, 2) for kind, seconds in critics_s.items()},
+        "critics_total_s": round(critics_total, 2),
+        "critics_share": round(critics_total / wall_s, 4),
+        "other_s": round(wall_s - sum(stage_s.values()) - critics_total, 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--aspect", default="16:9")
     parser.add_argument("--resolution", default="720p")
+    parser.add_argument("--fps", type=int, default=24)
+    parser.add_argument("--skip-engine", action="store_true", help="leave out the visual engine's own figures")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args()
 
@@ -70,39 +170,46 @@ def main() -> None:
         duration_s=args.duration,
         aspect=args.aspect,
         resolution=args.resolution,
+        fps=args.fps,
     )
+    width, height = request.frame_size()
     work = Path(tempfile.mkdtemp(prefix="personavlog-bench-"))
+    stages, critics = StageClock(), CriticClock()
+    load_before = os.getloadavg()[0]
     try:
         started = time.perf_counter()
-        manifest = make_vlog(request, work / "run")
+        with critics.timing():
+            manifest = make_vlog(request, work / "run", on_progress=stages)
         first = time.perf_counter() - started
+        peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        assert manifest.timeline is not None
+        video_s = manifest.timeline.total_s
+        bare = bare_encode_s(video_s, width, height, request.fps, request.reference, work / "bare.mp4")
         started = time.perf_counter()
         make_vlog(request, work / "run")
         cached = time.perf_counter() - started
-        visual = visual_engine_figures(manifest, RunDir(work / "run"), work / "visual")
+        visual = None if args.skip_engine else visual_engine_figures(manifest, RunDir(work / "run"), work / "visual")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    assert manifest.timeline is not None
-    video_s = manifest.timeline.total_s
-    width, height = request.frame_size()
     result = {
         "benchmark": "make_vlog",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_1min": [load_before, os.getloadavg()[0]],
+        },
         "request": {"duration_s": args.duration, "size": f"{width}x{height}", "fps": request.fps},
         "video_s": round(video_s, 3),
         "shots": len(manifest.timeline.shots),
-        "wall_s": round(first, 2),
-        "real_time_factor": round(first / video_s, 3),
-        "stage_wall_s": manifest.timings,
-        "critics_and_overhead_s": round(first - sum(manifest.timings.values()), 2),
+        **summarise(first, video_s, bare, stages.seconds, critics.seconds),
         "critiques": len(manifest.critiques),
         "rollbacks": len(manifest.rollbacks),
+        "peak_rss_mib": round(peak_rss_mib, 1),
         "rerun_wall_s": round(cached, 2),
         "rerun_ratio": round(cached / first, 4),
         "visual_engine": visual,
-        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "llm_tokens": {
             "prompt": sum(c.prompt_tokens for c in manifest.llm_calls),
             "completion": sum(c.completion_tokens for c in manifest.llm_calls),

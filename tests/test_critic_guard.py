@@ -62,7 +62,7 @@ def crashed_run(tmp_path_factory: pytest.TempPathFactory, astronaut: Path) -> tu
     )
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(script, "critique_script", _raise("script"))
-        patch.setattr(voice, "critique_voice", _raise("voice"))
+        patch.setattr(voice, "critique_voices", _raise("voice"))
         patch.setattr(visual, "critique_clip", _clip_crash)
         patch.setattr(keyframe_judge, "judge_keyframe", _judge_crash)
         patch.setattr(music, "critique_music", _raise("music"))

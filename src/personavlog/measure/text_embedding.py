@@ -16,6 +16,8 @@ MAX_TOKENS = 256
 LAYERS = 6
 HEADS = 12
 EPS = 1e-12
+REMEMBERED_TEXTS = 512
+"""Texts whose vectors an encoder keeps: the theme and the story are scored again in every review round."""
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
@@ -37,6 +39,7 @@ class MiniLMEncoder:
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.no_padding()
+        self._vectors: dict[str, np.ndarray] = {}
 
     def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
         return x @ self._w[f"{name}.weight"].T + self._w[f"{name}.bias"]
@@ -75,9 +78,17 @@ class MiniLMEncoder:
         pooled = x.mean(axis=0)
         return pooled / max(float(np.linalg.norm(pooled)), EPS)
 
+    def _vector(self, text: str) -> np.ndarray:
+        vector = self._vectors.get(text)
+        if vector is None:
+            if len(self._vectors) >= REMEMBERED_TEXTS:
+                del self._vectors[next(iter(self._vectors))]
+            vector = self._vectors[text] = self._encode_one(text)
+        return vector
+
     def encode(self, texts: list[str]) -> np.ndarray:
         """(len(texts), 384) unit vectors."""
-        return np.stack([self._encode_one(t) for t in texts]) if texts else np.zeros((0, 384), np.float32)
+        return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, 384), np.float32)
 
 
 @cache

@@ -14,6 +14,7 @@ from typing import Any
 from personavlog import timing
 from personavlog.engines.visual.base import ShotRenderSpec
 from personavlog.feedback import policy
+from personavlog.fsutil import sha256_file
 from personavlog.manifest import AssetId, AssetKind, Manifest, StageId, StageName, document_hash
 from personavlog.pipeline.review import Failed, Review, ReviewLoop, not_measured
 from personavlog.pipeline.stage import RunContext, Stage, asset_output, planned
@@ -157,9 +158,25 @@ class ClipStage(Stage):
         def critic(round_: int) -> list[Critique]:
             framing = self.spec(ctx).shot.framing
             keyframe, clip = run.keyframe(self.shot_id), run.clip(self.shot_id)
-            critiques = critique_keyframe(self.shot_id, ctx.request.reference, keyframe, framing, round_)
+            reference = ctx.request.reference
+            critiques = loop.memo.critiques(
+                "keyframe",
+                {
+                    "shot": self.shot_id,
+                    "keyframe": sha256_file(keyframe),
+                    "reference": sha256_file(reference),
+                    "framing": framing.value,
+                },
+                round_,
+                lambda: critique_keyframe(self.shot_id, reference, keyframe, framing, round_),
+            )
             critiques += self._judge_keyframe(ctx, round_)
-            return critiques + critique_clip(self.shot_id, clip, round_)
+            return critiques + loop.memo.critiques(
+                "clip",
+                {"shot": self.shot_id, "clip": sha256_file(clip)},
+                round_,
+                lambda: critique_clip(self.shot_id, clip, round_),
+            )
 
         def roll_back(failed: Failed, round_: int) -> bool:
             next_retake(manifest, self.id)
@@ -242,7 +259,13 @@ class MusicStage(Stage):
         def critic(round_: int) -> list[Critique]:
             timeline = planned(manifest.timeline, "timeline")
             brief = planned(manifest.music_brief, "music brief")
-            return critique_music(ctx.run.music, brief, self._spans(ctx), timeline.total_s, round_)
+            spans = self._spans(ctx)
+            return loop.memo.critiques(
+                "music",
+                {"music": sha256_file(ctx.run.music), "brief": document_hash(brief), "spans": spans},
+                round_,
+                lambda: critique_music(ctx.run.music, brief, spans, timeline.total_s, round_),
+            )
 
         def roll_back(failed: Failed, round_: int) -> bool:
             next_retake(manifest, self.id)
@@ -306,15 +329,28 @@ class ComposeStage(Stage):
 
         def critic(round_: int) -> list[Critique]:
             report = planned(manifest.compose_report, "compose report")
-            return critique_final_cut(
-                ctx.run.video,
-                ctx.run.srt,
-                report.integrated_lufs,
-                report.true_peak_dbfs,
-                report.duration_s,
-                ctx.request.duration_s,
+            request = ctx.request
+            measured = {
+                "video": sha256_file(ctx.run.video),
+                "srt": sha256_file(ctx.run.srt),
+                "report": [report.integrated_lufs, report.true_peak_dbfs, report.duration_s],
+                "requested_s": request.duration_s,
+                "language": request.language,
+            }
+            return loop.memo.critiques(
+                "final_cut",
+                measured,
                 round_,
-                ctx.request.language,
+                lambda: critique_final_cut(
+                    ctx.run.video,
+                    ctx.run.srt,
+                    report.integrated_lufs,
+                    report.true_peak_dbfs,
+                    report.duration_s,
+                    request.duration_s,
+                    round_,
+                    request.language,
+                ),
             )
 
         def roll_back(failed: Failed, round_: int) -> bool:

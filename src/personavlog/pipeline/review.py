@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from personavlog.feedback import policy
+from personavlog.feedback.memo import CritiqueMemo
 from personavlog.manifest import Manifest
 from personavlog.progress import ProgressCallback, ProgressEvent
 from personavlog.rundir import RunDir
@@ -82,6 +83,8 @@ class ReviewLoop:
     def __init__(self, run: RunDir, emit: ProgressCallback):
         self.run_dir = run
         self.emit = emit
+        self.memo = CritiqueMemo()
+        """Critiques by asset hash and settings: a round does not measure again what a retake left unchanged."""
 
     @property
     def takes_dir(self) -> Path:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from personavlog.feedback import policy
-from personavlog.fsutil import sha256_json
+from personavlog.fsutil import sha256_file, sha256_json
 from personavlog.manifest import AGENT_STAGES, StageId, StageName, document_hash
 from personavlog.pipeline.planning import MonologueStage
 from personavlog.pipeline.rendering import VoiceStage
@@ -69,8 +69,8 @@ def voices_review(ctx: RunContext, loop: ReviewLoop, voices: list[VoiceStage]) -
     Only lines whose voice changed since they were last reviewed are checked: a redo must not touch the other
     shots. None when there is nothing new to hear.
     """
+    from personavlog.feedback.critics import voice as voice_critic
     from personavlog.feedback.critics.script import critique_monologue_relevance
-    from personavlog.feedback.critics.voice import critique_voice
 
     manifest = ctx.manifest
     board = planned(manifest.shots(), "storyboard")
@@ -88,12 +88,30 @@ def voices_review(ctx: RunContext, loop: ReviewLoop, voices: list[VoiceStage]) -
         return sha256_json([manifest.stages[voice.id].input_hash for voice in voices])
 
     def critic(round_: int) -> list[Critique]:
-        lines = {line.shot_id: line.text for line in manifest.monologue() or []}
-        found = []
-        for shot_id, duration in changed.items():
-            voice = ctx.run.voice(shot_id)
-            found += critique_voice(shot_id, lines[shot_id], voice, duration, round_, ctx.request.language)
-        return found
+        texts = {line.shot_id: line.text for line in manifest.monologue() or []}
+        language = ctx.request.language
+        lines = [
+            voice_critic.VoiceLine(shot_id, texts[shot_id], ctx.run.voice(shot_id), duration)
+            for shot_id, duration in changed.items()
+        ]
+        measured = [
+            {
+                "shot": line.shot_id,
+                "wav": sha256_file(line.wav),
+                "text": line.text,
+                "planned_s": line.planned_s,
+                "language": language,
+            }
+            for line in lines
+        ]
+        # Only the lines a retake changed are heard again, and those together.
+        found = loop.memo.critiques_of_many(
+            "voice",
+            measured,
+            round_,
+            lambda missing: voice_critic.critique_voices([lines[i] for i in missing], round_, language),
+        )
+        return [critique for line_critiques in found for critique in line_critiques]
 
     def roll_back(failed: Failed, round_: int) -> bool:
         if monologue.edited_by_user(ctx):

@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image
 
 from personavlog.manifest import StageId, StageName
-from personavlog.measure.identity import SAME_PERSON_DISTANCE, identity_distance, largest_face_share
+from personavlog.measure.identity import SAME_PERSON_DISTANCE, distance_to_reference, find_faces, reference_embeddings
 from personavlog.measure.image_quality import niqe
 from personavlog.measure.motion import analyse_clip
 from personavlog.schema import Critique, Framing
@@ -30,7 +30,8 @@ def critique_keyframe(
     target = f"shot {shot_id:02d} keyframe"
     with Image.open(keyframe) as loaded:
         image = np.asarray(loaded.convert("RGB"))
-    distance = identity_distance(reference, image)
+    faces = find_faces(image)  # one detector pass serves the identity and the face-size checks
+    distance = distance_to_reference(reference_embeddings(reference), faces)
     critiques = [
         Critique(
             stage=stage,
@@ -44,7 +45,7 @@ def critique_keyframe(
         )
     ]
     if framing != Framing.WIDE:
-        share = largest_face_share(image)
+        share = faces.largest_share
         critiques.append(
             Critique(
                 stage=stage,

@@ -1,0 +1,59 @@
+"""`make bench`'s figures on a tiny vlog: every field there, and the parts adding up to the whole."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import av
+
+from personavlog.api import make_vlog
+from personavlog.schema import VlogRequest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+
+from run_bench import CriticClock, StageClock, bare_encode_s, summarise
+
+
+def test_the_bench_accounts_for_the_wall_time_of_a_tiny_vlog(tmp_path: Path, astronaut: Path) -> None:
+    request = VlogRequest(
+        theme="a windy walk along the harbour",
+        reference=astronaut,
+        duration_s=10,
+        resolution="360p",
+        aspect="1:1",
+        fps=12,
+        seed=4,
+    )
+    stages, critics = StageClock(), CriticClock()
+    started = time.perf_counter()
+    with critics.timing():
+        manifest = make_vlog(request, tmp_path / "run", on_progress=stages)
+    wall = time.perf_counter() - started
+    assert manifest.timeline is not None
+    video_s = manifest.timeline.total_s
+    width, height = request.frame_size()
+    bare = bare_encode_s(video_s, width, height, request.fps, astronaut, tmp_path / "bare.mp4")
+    with av.open(str(tmp_path / "bare.mp4")) as container:
+        stream = container.streams.video[0]
+        assert (stream.codec_context.name, stream.width, stream.height) == ("h264", width, height)
+        assert stream.frames == round(video_s * request.fps)
+
+    figures = summarise(wall, video_s, bare, stages.seconds, critics.seconds)
+    assert {"persona", "story", "storyboard", "voice", "clip", "music", "compose"} <= set(figures["stage_s"])
+    assert {"script", "voices", "music", "compose"} <= set(figures["critics_s"])
+    assert {f"clip/{shot.shot_id:02d}" for shot in manifest.timeline.shots} <= set(manifest.reviews)
+    assert "clip" in figures["critics_s"]
+    assert 0 < figures["critics_total_s"] < wall
+    assert (
+        figures["critics_share"] == round(figures["critics_total_s"] / figures["wall_s"], 4)
+        or abs(figures["critics_share"] - figures["critics_total_s"] / figures["wall_s"]) < 1e-3
+    )
+    assert figures["other_s"] >= 0  # stages and critics never overlap: together they fit in the wall time
+    assert 0 < bare < wall and figures["ratio_to_bare_encode"] > 1
+    assert abs(figures["real_time_factor"] - wall / video_s) < 1e-2
+    # Critics are timed outside the loop: the review loop itself is restored afterwards.
+    from personavlog.pipeline.review import ReviewLoop
+
+    assert ReviewLoop.run.__name__ == "run"
