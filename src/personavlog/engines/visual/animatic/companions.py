@@ -1,8 +1,9 @@
 """Companions and props the shot names (a dog, friends, a cup, an umbrella, ...), painted into the scene.
 
 `cast_for` reads the shot's words; `companion_planes` paints each figure once (`figures.py`), styles it like
-the scene, places it beside the protagonist (never over the face) and returns the planes that go behind and
-in front of the protagonist's plane.
+the scene (in a look the style network paints, repainted by it too: `painterly.paint_figure`), places it beside
+the protagonist (never over the face) and returns the planes that go behind and in front of the protagonist's
+plane.
 """
 
 from __future__ import annotations
@@ -43,10 +44,11 @@ from personavlog.engines.visual.animatic.figures import (
     unlit,
 )
 from personavlog.engines.visual.animatic.light import Colour, Lighting
+from personavlog.engines.visual.animatic.painterly import paint_figure
 from personavlog.engines.visual.animatic.person import PersonSprite
 from personavlog.engines.visual.animatic.scenes.base import SceneLayers
 from personavlog.engines.visual.animatic.seeding import rng_for
-from personavlog.engines.visual.animatic.style import Grader
+from personavlog.engines.visual.animatic.style import Grader, painted_by_network
 from personavlog.engines.visual.base import ShotRenderSpec
 from personavlog.schema import Framing, LocationKind, Weather
 
@@ -338,6 +340,8 @@ class Painter:
     """-1 or +1 when the protagonist walks left or right across the frame, else 0."""
     cursor: float = 0.0
     """Frame x where the next figure on the ground may start, moving away from the protagonist."""
+    styler: Callable[[np.ndarray], np.ndarray] | None = None
+    """Styles a padded figure (premultiplied RGBA) like the scene; by default the grader's `stylise`."""
 
     def seed(self) -> int:
         return int(self.rng.integers(0, 2**31))
@@ -353,10 +357,13 @@ class Painter:
         image = np.pad(painted.image, ((pad, pad), (pad, pad), (0, 0)))
         return image, (painted.anchor[0] + pad, painted.anchor[1] + pad)
 
+    def stylise(self, image: np.ndarray) -> np.ndarray:
+        return (self.styler or self.grader.stylise)(image)
+
     def styled(self, painted: Painted) -> tuple[np.ndarray, tuple[float, float]]:
         """The figure styled like the scene (padded)."""
         image, anchor = self.padded(painted)
-        return self.grader.stylise(image), anchor
+        return self.stylise(image), anchor
 
     def put(
         self,
@@ -373,7 +380,7 @@ class Painter:
         spot = settle(name, image, at[0] - ax, at[1] - ay, self.frame)
         if spot is None:
             return None
-        figure = Placed(name, self.grader.stylise(image), spot[0], spot[1], front, follow, move=move)
+        figure = Placed(name, self.stylise(image), spot[0], spot[1], front, follow, move=move)
         self.placed.append(figure)
         return figure
 
@@ -718,6 +725,13 @@ def _plane(
     return Plane(figure.image, placement, frames=figure.frames)
 
 
+def figure_styler(grader: Grader, frame_size: tuple[int, int]) -> Callable[[np.ndarray], np.ndarray]:
+    """Styles a figure like the scene: graded, then, in a look the network paints, painted like the layers."""
+    if not painted_by_network(grader.preset):
+        return grader.stylise
+    return lambda image: paint_figure(grader.preset, grader.stylise(image), frame_size)
+
+
 def companion_planes(
     spec: ShotRenderSpec,
     person: PersonSprite,
@@ -755,6 +769,7 @@ def companion_planes(
         spec.shot.weather,
         (unlit(skin, lighting), unlit(sleeve, lighting)),
         heading=heading,
+        styler=figure_styler(grader, (spec.width, spec.height)),
     )
     placed = cast_figures(spec, cast, painter)
     nearer = min(1.0, depth + 0.08)

@@ -58,6 +58,32 @@ def _luma(rgb: np.ndarray) -> np.ndarray:
     return rgb[..., 0] * 0.2126 + rgb[..., 1] * 0.7152 + rgb[..., 2] * 0.0722
 
 
+def _detail(look: StylePreset, rgb: np.ndarray, light_radius: float) -> np.ndarray:
+    """From `neural_flat` where the picture is flat to 1 where it has edges and texture nearby."""
+    luma = _luma(rgb)
+    edges = np.abs(cv2.Sobel(luma, cv2.CV_32F, 1, 0, ksize=3)) + np.abs(cv2.Sobel(luma, cv2.CV_32F, 0, 1, ksize=3))
+    busy = np.clip(soft_blur(edges, light_radius * 0.5) * 6.0, 0.0, 1.0)
+    flat = look.neural_flat
+    return flat + (1.0 - flat) * busy
+
+
+def _paint_in_look(
+    look: StylePreset, rgb: np.ndarray, scale: float, light_radius: float, strength: np.ndarray | float | None = None
+) -> np.ndarray:
+    """Float RGB painted by the network at `scale` (its working size), mixed in as the look asks: the shot's light
+    kept over `light_radius` px, the painting's strength (the look's, unless given) and palette."""
+    assert look.neural is not None
+    painted = style_transfer.transfer(to_u8(rgb), look.neural, scale).astype(np.float32) * _UNIT
+    if look.neural_light > 0:
+        # Equal parts of R, G and B shift the luma by that much: the shot's light, under the painting's strokes.
+        lost = soft_blur(_luma(rgb) - _luma(painted), light_radius)
+        painted = np.clip(painted + (lost * look.neural_light)[..., None], 0.0, 1.0)
+    chosen = look.neural_strength if strength is None else strength
+    if look.neural_flat < 1.0:
+        chosen = chosen * _detail(look, rgb, light_radius)
+    return _mix(rgb, painted, chosen, look.neural_palette)
+
+
 def _split(painted: np.ndarray, behind: np.ndarray, layer: np.ndarray) -> np.ndarray:
     """Float premultiplied RGB of a layer (premultiplied RGBA, float) whose painted composite over the painted
     `behind` is `painted`. Light beyond the layer's coverage (a lamp's glow) stays the light it was."""
@@ -96,30 +122,13 @@ class _Painting:
     def __init__(self, look: StylePreset, scale: float, light_radius: float):
         assert look.neural is not None
         self.look = look
-        self.style = look.neural
         self.scale = scale
         self.light_radius = light_radius
         self.plain = np.zeros((0, 0, 3), np.float32)
         self.painted = self.plain
 
     def _paint(self, rgb: np.ndarray, strength: np.ndarray | float | None = None, scale: float = 1.0) -> np.ndarray:
-        painted = style_transfer.transfer(to_u8(rgb), self.style, self.scale * scale).astype(np.float32) * _UNIT
-        if self.look.neural_light > 0:
-            # Equal parts of R, G and B shift the luma by that much: the shot's light, under the painting's strokes.
-            lost = soft_blur(_luma(rgb) - _luma(painted), self.light_radius)
-            painted = np.clip(painted + (lost * self.look.neural_light)[..., None], 0.0, 1.0)
-        chosen = self.look.neural_strength if strength is None else strength
-        if self.look.neural_flat < 1.0:
-            chosen = chosen * self._detail(rgb)
-        return _mix(rgb, painted, chosen, self.look.neural_palette)
-
-    def _detail(self, rgb: np.ndarray) -> np.ndarray:
-        """From `neural_flat` where the picture is flat to 1 where it has edges and texture nearby."""
-        luma = _luma(rgb)
-        edges = np.abs(cv2.Sobel(luma, cv2.CV_32F, 1, 0, ksize=3)) + np.abs(cv2.Sobel(luma, cv2.CV_32F, 0, 1, ksize=3))
-        busy = np.clip(soft_blur(edges, self.light_radius * 0.5) * 6.0, 0.0, 1.0)
-        flat = self.look.neural_flat
-        return flat + (1.0 - flat) * busy
+        return _paint_in_look(self.look, rgb, self.scale * scale, self.light_radius, strength)
 
     def _paint_wrapped(self, rgb: np.ndarray) -> np.ndarray:
         """A picture whose right edge continues at its left (a scrolling back layer) painted without a seam."""
@@ -240,3 +249,47 @@ def paint_layers(
     painted_person = _paint_person(painting, person, margin)
     painted_near = _paint_near(painting, near) if near is not None else None
     return PaintedLayers(painted_back, painted_mid, painted_person, painted_near)
+
+
+FIGURE_SHORTEST = 24
+"""A figure narrower than this (frame pixels, either side) keeps its grade only: the network's strokes are as
+large as it is, and painting it would change nothing that shows."""
+
+
+def _spread(covered: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Float straight RGB: a figure (premultiplied float RGB, its alpha) over its own colours spread outwards,
+    so the network sees no black around it to paint a dark halo from."""
+    levels = [(covered, alpha)]
+    while min(levels[-1][1].shape) > 4:
+        rgb, cover = levels[-1]
+        levels.append((cv2.pyrDown(rgb), cv2.pyrDown(cover)))
+    rgb, cover = levels[-1]
+    mean = rgb.reshape(-1, 3).sum(axis=0) / max(float(cover.sum()), 1e-6)
+    spread = rgb + (1.0 - cover[..., None]) * mean.astype(np.float32)
+    for rgb, cover in reversed(levels[:-1]):
+        spread = cv2.pyrUp(spread, dstsize=(cover.shape[1], cover.shape[0]))
+        spread = rgb + (1.0 - cover[..., None]) * spread
+    return np.clip(spread, 0.0, 1.0)
+
+
+def paint_figure(look: StylePreset, premult: np.ndarray, frame_size: tuple[int, int]) -> np.ndarray:
+    """A figure on its own (premultiplied RGBA, frame pixels) painted in the look's style at the scene's working
+    scale, its alpha kept exactly; unchanged when the look has no painting, the network is not installed or the
+    figure is smaller than FIGURE_SHORTEST."""
+    if not painted_by_network(look):
+        return premult
+    box = content_box(premult[..., 3])
+    if box is None or min(box[1] - box[0], box[3] - box[2]) < FIGURE_SHORTEST:
+        return premult
+    y0, y1, x0, x1 = box
+    pad = _CONTEXT
+    piece = np.pad(premult[y0:y1, x0:x1], ((pad, pad), (pad, pad), (0, 0))).astype(np.float32) * _UNIT
+    alpha = piece[..., 3:]
+    covered = np.minimum(piece[..., :3], alpha)
+    # Light beyond the coverage (a glow) stays the light it was; only the covered colour is painted.
+    glow = piece[..., :3] - covered
+    short = min(frame_size)
+    painted = _paint_in_look(look, _spread(covered, alpha[..., 0]), PAINT_SHORT_SIDE / short, _LIGHT_RADIUS * short)
+    out = premult.copy()
+    out[y0:y1, x0:x1, :3] = to_u8((painted * alpha + glow)[pad:-pad, pad:-pad])
+    return out
