@@ -4,7 +4,8 @@ python bench/run_bench.py --duration 30 --out bench/results
 
 In the same process it then encodes as many frames of the same size with the composer's own H.264 muxer and
 nothing else (the bare encode: the least a vlog of that length can cost), renders the vlog again into the same
-directory (every stage cached), and renders the vlog's own shots again with the visual engine alone, to report
+directory (every stage cached), redoes its middle shot the way `personavlog redo DIR --shot N --note TEXT` does
+(`--skip-redo` leaves that out), and renders the vlog's own shots again with the visual engine alone, to report
 the engine's frames per second and CPU seconds per output second (`--skip-engine` leaves that out).
 """
 
@@ -29,10 +30,10 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from personavlog import VlogRequest, make_vlog
+from personavlog import VlogRequest, make_vlog, redo_shot
 from personavlog.compose.encode import VlogMuxer
 from personavlog.engines.visual.base import ShotRenderSpec
-from personavlog.fsutil import atomic_write_json
+from personavlog.fsutil import atomic_write_json, sha256_file
 from personavlog.manifest import Manifest
 from personavlog.pipeline.review import Review, ReviewLoop
 from personavlog.progress import ProgressEvent
@@ -42,6 +43,8 @@ from personavlog.timing import clip_duration
 
 ROOT = Path(__file__).resolve().parent.parent
 PAN_PX_PER_FRAME = 2
+# What a user would ask of one shot: the note names closed values (night, rain) that override the storyboard's.
+REDO_NOTE = "make it night and raining"
 
 
 def visual_engine_figures(manifest: Manifest, run: RunDir, work: Path) -> dict:
@@ -130,10 +133,53 @@ class StageClock:
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
+        self._started: dict[str, float] = {}
 
     def __call__(self, event: ProgressEvent) -> None:
-        if event.kind == "stage_done" and event.seconds is not None:
-            self.seconds[event.stage.split("/")[0]] += event.seconds
+        if event.kind == "stage_start":
+            self._started[event.stage] = time.perf_counter()
+        elif event.kind == "stage_done":
+            started = self._started.pop(event.stage, None)
+            # A redo's rewrite of one shot by the agents reports no seconds: timed here from its start.
+            seconds = event.seconds if event.seconds is not None or started is None else time.perf_counter() - started
+            if seconds is not None:
+                self.seconds[event.stage.split("/")[0]] += seconds
+
+
+def _digest(path: Path) -> str | None:
+    return sha256_file(path) if path.exists() else None
+
+
+def redo_figures(run: RunDir, cold_wall_s: float) -> dict[str, Any]:
+    """Redo the middle shot of the finished vlog in `run` with `REDO_NOTE`, through the API that `personavlog redo`
+    calls: its wall time, that over the cold run's, which of the shot's files changed, and whether every other
+    shot's clip stayed byte-identical."""
+    timeline = run.load().timeline
+    assert timeline is not None
+    shot_ids = [shot.shot_id for shot in timeline.shots]
+    shot = shot_ids[len(shot_ids) // 2]
+    own_files = {"keyframe": run.keyframe(shot), "clip": run.clip(shot), "voice": run.voice(shot)}
+    own_before = {kind: _digest(path) for kind, path in own_files.items()}
+    others_before = {other: _digest(run.clip(other)) for other in shot_ids if other != shot}
+    stages, critics = StageClock(), CriticClock()
+    started = time.perf_counter()
+    with critics.timing():
+        redo_shot(run.root, shot, REDO_NOTE, on_progress=stages)
+    wall_s = time.perf_counter() - started
+    critics_total = sum(critics.seconds.values())
+    return {
+        "redo_shot": shot,
+        "redo_note": REDO_NOTE,
+        "redo_wall_s": round(wall_s, 2),
+        "redo_ratio": round(wall_s / cold_wall_s, 4),
+        "redo_stage_s": {stage: round(seconds, 2) for stage, seconds in stages.seconds.items()},
+        "redo_critics_s": {kind: round(seconds, 2) for kind, seconds in critics.seconds.items()},
+        "redo_other_s": round(wall_s - sum(stages.seconds.values()) - critics_total, 2),
+        "redo_rerendered": {kind: _digest(path) != own_before[kind] for kind, path in own_files.items()},
+        "other_shots_unchanged": all(
+            digest is not None and _digest(run.clip(other)) == digest for other, digest in others_before.items()
+        ),
+    }
 
 
 def summarise(
@@ -161,6 +207,7 @@ def main() -> None:
     parser.add_argument("--resolution", default="720p")
     parser.add_argument("--fps", type=int, default=24)
     parser.add_argument("--skip-engine", action="store_true", help="leave out the visual engine's own figures")
+    parser.add_argument("--skip-redo", action="store_true", help="leave out the redo of one shot")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args()
 
@@ -188,6 +235,7 @@ def main() -> None:
         started = time.perf_counter()
         make_vlog(request, work / "run")
         cached = time.perf_counter() - started
+        redo = {} if args.skip_redo else redo_figures(RunDir(work / "run"), first)
         visual = None if args.skip_engine else visual_engine_figures(manifest, RunDir(work / "run"), work / "visual")
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -209,6 +257,7 @@ def main() -> None:
         "peak_rss_mib": round(peak_rss_mib, 1),
         "rerun_wall_s": round(cached, 2),
         "rerun_ratio": round(cached / first, 4),
+        **redo,
         "visual_engine": visual,
         "llm_tokens": {
             "prompt": sum(c.prompt_tokens for c in manifest.llm_calls),

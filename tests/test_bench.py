@@ -1,4 +1,4 @@
-"""`make bench`'s figures on a tiny vlog: every field there, and the parts adding up to the whole."""
+"""`make bench`'s figures on a tiny vlog: every field there, the parts adding up to the whole, a one-shot redo."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from pathlib import Path
 import av
 
 from personavlog.api import make_vlog
+from personavlog.rundir import RunDir
 from personavlog.schema import VlogRequest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
-from run_bench import CriticClock, StageClock, bare_encode_s, summarise
+from run_bench import CriticClock, StageClock, bare_encode_s, redo_figures, summarise
 
 
 def test_the_bench_accounts_for_the_wall_time_of_a_tiny_vlog(tmp_path: Path, astronaut: Path) -> None:
@@ -57,3 +58,11 @@ def test_the_bench_accounts_for_the_wall_time_of_a_tiny_vlog(tmp_path: Path, ast
     from personavlog.pipeline.review import ReviewLoop
 
     assert ReviewLoop.run.__name__ == "run"
+
+    # The redo of the middle shot, on the same vlog: only that shot is rendered again.
+    redo = redo_figures(RunDir(tmp_path / "run"), wall)
+    shot_ids = [shot.shot_id for shot in manifest.timeline.shots]
+    assert redo["redo_shot"] == shot_ids[len(shot_ids) // 2]
+    assert redo["redo_rerendered"]["clip"] and redo["other_shots_unchanged"] is True
+    assert {"clip", "compose"} <= set(redo["redo_stage_s"])
+    assert redo["redo_wall_s"] > 0 and abs(redo["redo_ratio"] - redo["redo_wall_s"] / wall) < 1e-2
