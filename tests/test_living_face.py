@@ -51,6 +51,15 @@ def _dark_share(frame: np.ndarray, points: np.ndarray) -> float:
     return float(np.mean(shares))
 
 
+def _following(first: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The first frame's landmarks moved along with the eye corners of this frame (the head turns and glances;
+    the corners stay put when the lids close)."""
+    corners = [index for eye in EYES for index in (eye.outer, eye.inner)]
+    moved = first.copy()
+    moved[:, :2] += (points[corners, :2] - first[corners, :2]).mean(axis=0)
+    return moved
+
+
 def _eye_openness(points: np.ndarray) -> float:
     """Mean over both eyes of the lids' gap relative to the eye's width (the eye aspect ratio)."""
     ratios = []
@@ -154,16 +163,16 @@ def test_the_rendered_face_blinks_and_turns(rendered: tuple[np.ndarray, np.ndarr
     assert face is not None
     first = face_landmarks(alive[0], face)
     assert first is not None
-    dark = np.array([_dark_share(frame, first) for frame in alive])
-    openness, nose, lips_gap = [], [], []
+    dark_shares, openness, nose, lips_gap = [], [], [], []
     for frame in alive:
         points = face_landmarks(frame, face)
         assert points is not None
+        dark_shares.append(_dark_share(frame, _following(first, points)))
         openness.append(_eye_openness(points))
         oval = points[list(FACE_OVAL), :2]
         nose.append(points[NOSE_TIP, :2] - oval.mean(axis=0))
         lips_gap.append(float(points[INNER_LOWER_LIP, 1] - points[INNER_UPPER_LIP, 1]))
-    openness_arr = np.array(openness)
+    dark, openness_arr = np.array(dark_shares), np.array(openness)
     shut_frames = np.flatnonzero(motion.closure > 0.9)
     open_frames = np.flatnonzero(motion.closure < 0.01)
     assert dark[shut_frames].max() < 0.4 * np.median(dark[open_frames]), "the lids hide iris and pupil"

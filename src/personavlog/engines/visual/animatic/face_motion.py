@@ -1,8 +1,9 @@
 """When the protagonist blinks, where the head turns and where the eyes look, frame by frame.
 
 Blinks come at irregular intervals (now and then two in a row), close fast and open slower, as people's do.
-The head drifts by a few degrees on slow, overlapping swings; the eyes jump between resting points and lead the
-head. A shot whose action is looking around turns the head further; a calm or melancholic mood moves less.
+The head drifts by a few degrees on slow, overlapping swings and now and then glances aside and back; the eyes
+jump between resting points and lead the head. A shot whose action is looking around turns the head further; a
+calm or melancholic mood moves less.
 """
 
 from __future__ import annotations
@@ -91,12 +92,35 @@ def _saccades(frames: int, fps: float, rng: np.random.Generator, reach: float) -
     return gx, gy
 
 
+def _ease(x: np.ndarray) -> np.ndarray:
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3 - 2 * x)
+
+
+def _glances(times: np.ndarray, rng: np.random.Generator, amplitude: float) -> tuple[np.ndarray, np.ndarray]:
+    """(yaw, pitch) of glances: now and then the head turns aside to something, holds, and comes back, the first
+    one early in the shot; the slow drift alone can move a head by less than a degree in a short shot."""
+    yaw, pitch = np.zeros_like(times), np.zeros_like(times)
+    end = float(times[-1]) if len(times) else 0.0
+    start = float(rng.uniform(0.15, 0.9))
+    while start < end:
+        turn, hold, back = float(rng.uniform(0.3, 0.45)), float(rng.uniform(0.5, 1.2)), float(rng.uniform(0.4, 0.6))
+        size = amplitude * float(rng.uniform(0.7, 1.0)) * (1.0 if rng.random() < 0.5 else -1.0)
+        local = times - start
+        shape = _ease(local / turn) - _ease((local - turn - hold) / back)
+        yaw += (size * shape).astype(np.float32)
+        pitch += (abs(size) * float(rng.uniform(-0.3, 0.3)) * shape).astype(np.float32)
+        start += turn + hold + back + float(rng.uniform(0.8, 2.8))
+    return yaw, pitch
+
+
 def face_motion(frames: int, fps: float, action: str, mood: Mood, rng: np.random.Generator) -> FaceMotion:
     looking = bool(_LOOKING.search(action))
     energy = 1.25 if mood in _LIVELY else 0.7 if mood in _QUIET else 1.0
     times = np.arange(frames, dtype=np.float32) / fps
-    yaw = _swing(times, (7.0 if looking else 3.2) * energy, rng)
-    pitch = _swing(times, 1.8 * energy, rng)
+    glance_yaw, glance_pitch = _glances(times, rng, (6.5 if looking else 4.0) * max(0.85, energy))
+    yaw = np.clip(_swing(times, (5.5 if looking else 2.0) * energy, rng) + glance_yaw, -9.5, 9.5)
+    pitch = _swing(times, 1.8 * energy, rng) + glance_pitch
     roll = _swing(times, 1.4 * energy, rng)
     gaze_x, gaze_y = _saccades(frames, fps, rng, 0.09 if looking else 0.06)
     # The eyes lead the head: they already look where it is turning.
