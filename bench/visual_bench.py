@@ -41,14 +41,32 @@ from personavlog.vision.analysis import analyze_reference
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_CPU_S_PER_OUTPUT_S = 1.0
 
-STORYBOARD: list[tuple[LocationKind, TimeOfDay, Weather, CameraMove, Framing, Mood]] = [
-    (LocationKind.CITY_STREET, TimeOfDay.DAY, Weather.RAIN, CameraMove.PUSH_IN, Framing.MEDIUM, Mood.CALM),
-    (LocationKind.CAFE, TimeOfDay.GOLDEN_HOUR, Weather.CLEAR, CameraMove.HANDHELD, Framing.CLOSE_UP, Mood.NOSTALGIC),
-    (LocationKind.BEACH, TimeOfDay.DUSK, Weather.WIND, CameraMove.PAN_RIGHT, Framing.WIDE, Mood.ROMANTIC),
-    (LocationKind.FOREST, TimeOfDay.DAWN, Weather.FOG, CameraMove.ORBIT, Framing.MEDIUM, Mood.HOPEFUL),
-    (LocationKind.SNOWY_VILLAGE, TimeOfDay.NIGHT, Weather.SNOW, CameraMove.PULL_OUT, Framing.MEDIUM, Mood.JOYFUL),
-    (LocationKind.NIGHT_MARKET, TimeOfDay.NIGHT, Weather.CLOUDS, CameraMove.TILT_UP, Framing.CLOSE_UP, Mood.PLAYFUL),
-]
+STORYBOARD: list[tuple[LocationKind, TimeOfDay, Weather, CameraMove, Framing, Mood, str]] = [
+    (
+        LocationKind.CITY_STREET, TimeOfDay.DAY, Weather.RAIN, CameraMove.PUSH_IN, Framing.MEDIUM, Mood.CALM,
+        "walks along the street under an umbrella",
+    ),
+    (
+        LocationKind.CAFE, TimeOfDay.GOLDEN_HOUR, Weather.CLEAR, CameraMove.HANDHELD, Framing.CLOSE_UP, Mood.NOSTALGIC,
+        "drinks coffee with friends and looks around",
+    ),
+    (
+        LocationKind.BEACH, TimeOfDay.DUSK, Weather.WIND, CameraMove.PAN_RIGHT, Framing.WIDE, Mood.ROMANTIC,
+        "walks the dog along the shore",
+    ),
+    (
+        LocationKind.FOREST, TimeOfDay.DAWN, Weather.FOG, CameraMove.ORBIT, Framing.MEDIUM, Mood.HOPEFUL,
+        "steps in closer to look at the moss",
+    ),
+    (
+        LocationKind.SNOWY_VILLAGE, TimeOfDay.NIGHT, Weather.SNOW, CameraMove.PULL_OUT, Framing.MEDIUM, Mood.JOYFUL,
+        "leans on a fence and smiles",
+    ),
+    (
+        LocationKind.NIGHT_MARKET, TimeOfDay.NIGHT, Weather.CLOUDS, CameraMove.TILT_UP, Framing.CLOSE_UP, Mood.PLAYFUL,
+        "sits down at a stall and looks around",
+    ),
+]  # fmt: skip
 
 
 def storyboard_specs(
@@ -60,7 +78,7 @@ def storyboard_specs(
     )
     per_shot = duration_s / len(STORYBOARD)
     specs = []
-    for index, (location, time_of_day, weather, camera, framing, mood) in enumerate(STORYBOARD):
+    for index, (location, time_of_day, weather, camera, framing, mood, action) in enumerate(STORYBOARD):
         shot = Shot(
             id=index + 1,
             duration_s=per_shot,
@@ -68,7 +86,7 @@ def storyboard_specs(
             location_kind=location,
             time_of_day=time_of_day,
             weather=weather,
-            action="looks around and smiles",
+            action=action,
             camera=camera,
             framing=framing,
             mood=mood,
