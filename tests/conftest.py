@@ -23,6 +23,16 @@ def grace_hopper() -> Path:
 
 
 @pytest.fixture(scope="session")
+def cutout(astronaut: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The astronaut's cut-out, as the persona stage makes it (read-only for the tests that render shots)."""
+    from personavlog.vision.analysis import analyze_reference
+
+    out = tmp_path_factory.mktemp("astronaut") / "cutout.png"
+    analyze_reference(astronaut, out)
+    return out
+
+
+@pytest.fixture(scope="session")
 def spoken(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     """One line spoken by the embedded Piper voice: (its text, its WAV)."""
     from personavlog.engines.speech.piper_engine import PiperSpeechEngine

@@ -28,15 +28,7 @@ from personavlog.schema import (
     TimeOfDay,
     Weather,
 )
-from personavlog.vision.analysis import analyze_reference
 from personavlog.vision.faces import largest_face
-
-
-@pytest.fixture(scope="module")
-def cutout(astronaut: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("animatic") / "cutout.png"
-    analyze_reference(astronaut, out)
-    return out
 
 
 def make_spec(

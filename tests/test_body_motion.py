@@ -29,17 +29,9 @@ from personavlog.schema import (
     TimeOfDay,
     Weather,
 )
-from personavlog.vision.analysis import analyze_reference
 from personavlog.vision.faces import largest_face
 
 WIDTH, HEIGHT, FPS = 320, 180, 12
-
-
-@pytest.fixture(scope="module")
-def cutout(astronaut: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("body") / "cutout.png"
-    analyze_reference(astronaut, out)
-    return out
 
 
 def _spec(

@@ -31,7 +31,6 @@ from personavlog.schema import (
     TimeOfDay,
     Weather,
 )
-from personavlog.vision.analysis import analyze_reference
 
 # -- the words --------------------------------------------------------------------------------------------
 
@@ -132,13 +131,6 @@ def test_cafe_cups_go_on_a_table() -> None:
 
 
 # -- the engine -------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def cutout(astronaut: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("companions") / "cutout.png"
-    analyze_reference(astronaut, out)
-    return out
 
 
 class Recorder:

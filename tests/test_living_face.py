@@ -26,7 +26,6 @@ from personavlog.schema import (
     TimeOfDay,
     Weather,
 )
-from personavlog.vision.analysis import analyze_reference
 from personavlog.vision.face_mesh import EYES, FACE_OVAL, NOSE_TIP, face_landmarks
 from personavlog.vision.faces import largest_face
 from personavlog.vision.imageio import load_reference
@@ -69,13 +68,6 @@ def _eye_openness(points: np.ndarray) -> float:
         width = np.linalg.norm(points[eye.outer, :2] - points[eye.inner, :2])
         ratios.append(float(np.mean(lower[2:5, 1] - upper[2:5, 1]) / width))
     return float(np.mean(ratios))
-
-
-@pytest.fixture(scope="module")
-def cutout(astronaut: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("living") / "cutout.png"
-    analyze_reference(astronaut, out)
-    return out
 
 
 def _spec(action: str = "she looks around the café", duration: float = 4.0) -> ShotRenderSpec:

@@ -18,7 +18,6 @@ from personavlog.engines.visual.animatic.style import PRESETS, Grader
 from personavlog.engines.visual.base import ShotRenderSpec
 from personavlog.schema import Framing, LocationKind, TimeOfDay, Weather
 from personavlog.vision import style_transfer
-from personavlog.vision.analysis import analyze_reference
 from test_companions import Recorder, make_spec
 
 FRAME = (320, 180)
@@ -61,13 +60,6 @@ def test_figures_stay_as_graded_without_the_network_or_its_look(monkeypatch: pyt
 
 
 # -- in a shot ----------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def cutout(astronaut: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("painted_figures") / "cutout.png"
-    analyze_reference(astronaut, out)
-    return out
 
 
 @pytest.fixture
