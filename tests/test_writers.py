@@ -85,6 +85,11 @@ def test_the_painted_place_follows_the_location_words() -> None:
     assert contradiction("a quiet corner", "office") is None  # the words name no kind: nothing to contradict
     assert contradiction("a cafe in a Paris café", "city_street") == "cafe"
     assert contradiction("the street outside the café", "cafe") == "city_street"
+    # The action settles what the location leaves open.
+    assert contradiction("the pavement by a café", "cafe") == "city_street"
+    assert contradiction("the market café", "cafe", "walks along the street in the rain") == "city_street"
+    assert contradiction("the market café", "city_street", "orders a coffee at the counter") == "cafe"
+    assert contradiction("the market café", "night_market") is None  # the words alone leave it open
     assert place_as_written(draft("the snowy village square", "city_street")).location_kind == "snowy_village"
     actions = ("orders a coffee", "reads the menu", "watches the rain", "pays the waiter", "waves goodbye")
     one_place = [draft(f"the café corner {n}", "cafe", a) for n, a in zip("ABCDE", actions, strict=True)]

@@ -190,21 +190,32 @@ _LOCATION_WORDS: dict[str, tuple[LocationKind, ...]] = {
     "stage": (LocationKind.STAGE,),
     "square": (LocationKind.CITY_STREET,),
     "alley": (LocationKind.CITY_STREET,),
+    "pavement": (LocationKind.CITY_STREET,),
+    "sidewalk": (LocationKind.CITY_STREET,),
 }
 
 
-def implied_places(text: str) -> list[LocationKind]:
-    """The kinds of place a location's words name most often ("the snowy village square" → snowy_village;
-    "the street outside the café" → city_street; "a table in a Paris café" → cafe); empty when they name none.
-
-    A word counts twice for the kind it names first (a café is a café's room before it is the street outside it).
-    """
+def _place_votes(text: str) -> dict[LocationKind, int]:
+    """Votes of a text's words for kinds of place: two for the kind a word names first, one for the others (a café
+    is a café's room before it is the street outside it)."""
     votes: dict[LocationKind, int] = {}
-    location_words = _place_words(text)
+    found = _place_words(text)
     for table in (_PLACE, _LOCATION_WORDS):
         for key, kinds in table.items():
-            if any(_hit(word, key) for word in location_words):
+            if any(_hit(word, key) for word in found):
                 for rank, kind in enumerate(kinds):
                     votes[kind] = votes.get(kind, 0) + (2 if rank == 0 else 1)
+    return votes
+
+
+def implied_places(location: str, action: str = "") -> list[LocationKind]:
+    """The kinds of place a shot's words name most ("the snowy village square" → snowy_village; "the street
+    outside the café" → city_street; "a table in a Paris café" → cafe); empty when they name none.
+
+    The location's words count twice; the action's words ("walks along the street") settle what the location
+    leaves open."""
+    votes = {kind: 2 * count for kind, count in _place_votes(location).items()}
+    for kind, count in _place_votes(action).items():
+        votes[kind] = votes.get(kind, 0) + count
     most = max(votes.values(), default=0)
     return [kind for kind, count in votes.items() if count == most]

@@ -245,8 +245,8 @@ def _draft_shot(
 
 
 def place_as_written(draft: ShotDraft) -> ShotDraft:
-    """The painted kind of place follows the location's own words: "a forest path" is never a city street."""
-    named = chat_form.contradiction(draft.location, draft.location_kind)
+    """The painted kind of place follows the shot's own words: "a forest path" is never a city street."""
+    named = chat_form.contradiction(draft.location, draft.location_kind, draft.action)
     return draft if named is None else draft.model_copy(update={"location_kind": named})
 
 

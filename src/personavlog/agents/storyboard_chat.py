@@ -82,9 +82,9 @@ def storyboard_schema(theme: str, story: Story, count: int) -> dict[str, Any]:
     return closed_object(properties)
 
 
-def contradiction(location: str, kind: LocationKind) -> LocationKind | None:
-    """The kind a location's words name when `kind` is none of them ("a forest path" filed as city_street)."""
-    named = implied_places(location)
+def contradiction(location: str, kind: LocationKind, action: str = "") -> LocationKind | None:
+    """The kind a shot's words name when `kind` is none of them ("a forest path" filed as city_street)."""
+    named = implied_places(location, action)
     return named[0] if named and kind not in named else None
 
 
@@ -104,7 +104,7 @@ def review_storyboard(drafts: Sequence[ShotDraft], theme: str) -> str | None:
     if len(kinds) < wanted:
         return f"every shot is in {' or '.join(sorted(kinds))}; pass through {wanted} different kinds of place"
     for index, draft in enumerate(drafts, 1):
-        named = contradiction(draft.location, draft.location_kind)
+        named = contradiction(draft.location, draft.location_kind, draft.action)
         if named is not None:
             return f"shot {index}: {draft.location!r} is {named}, not {draft.location_kind}"
     return None
@@ -201,7 +201,7 @@ def redo_task(
     previous = current[index - 1] if index > 0 else None
 
     def review(draft: ShotDraft) -> str | None:
-        named = contradiction(draft.location, draft.location_kind)
+        named = contradiction(draft.location, draft.location_kind, draft.action)
         if named is not None:
             return f"{draft.location!r} is {named}, not {draft.location_kind}"
         if any(normalised(o.location) == normalised(draft.location) for i, o in enumerate(current) if i != index):
