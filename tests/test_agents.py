@@ -410,6 +410,10 @@ def test_text_helpers() -> None:
     assert clean_text('He said "hello" 😀 #vlog , it\'s fine') == "He said hello, it's fine"
     assert without_asides("I watch the rain (melancholic).") == "I watch the rain."
     assert without_asides("a cafe in Paris [2015] , near the river") == "a cafe in Paris, near the river"
+    from personavlog.agents.story import story_title
+
+    assert story_title("A Rainy Afternoon at a Parisian Cafe (movie).") == "A Rainy Afternoon at a Parisian Cafe"
+    assert story_title("(untitled)") == "(untitled)"
     assert trim_to_words("I sit here. The rain keeps falling on the old roofs of Paris.", 6) == "I sit here."
     assert complete_sentences("I walk to the café and then to the") == "I walk to the café and then."
     assert keywords("a rainy afternoon in a Paris café") == ["rainy", "afternoon", "paris", "café"]

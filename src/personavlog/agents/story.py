@@ -26,6 +26,7 @@ from personavlog.agents.text import (
     missing_theme_words,
     normalised,
     similarity,
+    without_asides,
     word_count,
 )
 from personavlog.llm.base import ENDS_KEY, LLMClient
@@ -84,10 +85,16 @@ def story_schema(beats: int, title_length: int = 60, whole_sentences: bool = Fal
     return closed_object(properties)
 
 
+def story_title(text: str) -> str:
+    """The title as a viewer reads it: no bracketed aside ("(movie)"), no dangling dash or full stop."""
+    cleaned = clean_text(text)
+    return (without_asides(cleaned).rstrip(" -–.") or cleaned).rstrip(".")
+
+
 def parse_story(data: dict[str, Any], beats: int) -> Story:
     story = Story.model_validate(
         {
-            "title": clean_text(str(data.get("title", ""))).rstrip("."),
+            "title": story_title(str(data.get("title", ""))),
             "logline": complete_sentences(clean_text(str(data.get("logline", ""))), 2),
             "beats": [complete_sentences(clean_text(str(data.get(part, ""))), 1) for part in PARTS[beats]],
         }
