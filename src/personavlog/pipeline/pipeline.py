@@ -5,7 +5,8 @@
     voice per shot                                                         (rendering.py: the engines)
         voices review: fits its shot, intelligible -> monologue agent
     timeline: where each shot and line sits
-    clip per shot -> its review: identity, face size, quality, motion -> retake
+    clip per shot (each measured by its critics while the next renders) -> its review: identity, face size,
+        quality, motion -> retake
     music -> its review: coverage, tempo, energy -> retake
     compose -> its review: loudness, peaks, captions, duration -> re-master
 
@@ -25,6 +26,7 @@ from personavlog.fsutil import sha256_file
 from personavlog.inputs import check_reference_image
 from personavlog.manifest import Manifest, StageId, StageName
 from personavlog.media import wav_duration_s
+from personavlog.pipeline.ahead import MeasureAhead
 from personavlog.pipeline.planning import MonologueStage, MusicBriefStage, StoryboardStage, VisualStage, write_plan
 from personavlog.pipeline.rendering import ClipStage, ComposeStage, MusicStage, VoiceStage, next_retake, prefetch_clips
 from personavlog.pipeline.review import ReviewLoop
@@ -124,10 +126,17 @@ class Pipeline:
 
         clips = [ClipStage(shot.id, index) for index, shot in enumerate(board.shots)]
         prefetch_clips(ctx, clips)
-        for clip in clips:
-            clip.run(ctx)
+        with MeasureAhead() as ahead:
+            # Each clip's critics measure it while the next one renders; the reviews follow, in order.
+            for clip in clips:
+                clip.run(ctx)
+                if feedback and self.reviews.due(manifest, review := clip.review(ctx, self.reviews)):
+                    ahead.submit(review.key, clip.measure_ahead(ctx, self.reviews))
             if feedback:
-                self.reviews.run(manifest, clip.review(ctx, self.reviews))
+                for clip in clips:
+                    review = clip.review(ctx, self.reviews)
+                    ahead.wait(review.key)
+                    self.reviews.run(manifest, review)
 
         music = MusicStage()
         music.run(ctx)

@@ -8,6 +8,7 @@ monologue that wrote them (see `reviews.voices_review`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -149,34 +150,47 @@ class ClipStage(Stage):
         run.record_asset(ctx.manifest, keyframe, self.id)
         run.record_asset(ctx.manifest, clip, self.id)
 
-    def review(self, ctx: RunContext, loop: ReviewLoop) -> Review:
-        """Keyframe and clip failures go back to the visual engine: a retake with a new seed, closer if needed."""
+    def _measurements(self, ctx: RunContext) -> list[tuple[str, dict[str, Any], Callable[[int], list[Critique]]]]:
+        """What the keyframe and clip critics measure now: (critic, what its critiques depend on, the critic)."""
         from personavlog.feedback.critics.visual import critique_clip, critique_keyframe
 
-        manifest, run = ctx.manifest, ctx.run
-
-        def critic(round_: int) -> list[Critique]:
-            framing = self.spec(ctx).shot.framing
-            keyframe, clip = run.keyframe(self.shot_id), run.clip(self.shot_id)
-            reference = ctx.request.reference
-            critiques = loop.memo.critiques(
+        shot, framing = self.shot_id, self.spec(ctx).shot.framing
+        keyframe, clip, reference = ctx.run.keyframe(shot), ctx.run.clip(shot), ctx.request.reference
+        return [
+            (
                 "keyframe",
                 {
-                    "shot": self.shot_id,
+                    "shot": shot,
                     "keyframe": sha256_file(keyframe),
                     "reference": sha256_file(reference),
                     "framing": framing.value,
                 },
-                round_,
-                lambda: critique_keyframe(self.shot_id, reference, keyframe, framing, round_),
+                lambda round_: critique_keyframe(shot, reference, keyframe, framing, round_),
+            ),
+            ("clip", {"shot": shot, "clip": sha256_file(clip)}, lambda round_: critique_clip(shot, clip, round_)),
+        ]
+
+    def measure_ahead(self, ctx: RunContext, loop: ReviewLoop) -> Callable[[], None]:
+        """The keyframe and clip critics' measurement of the take just made, to run on another thread while the
+        next shot renders (`ahead.MeasureAhead`); its critiques wait in the loop's memo for this stage's review."""
+        measurements = self._measurements(ctx)
+
+        def measure() -> None:
+            for critic, measured, compute in measurements:
+                loop.memo.critiques(critic, measured, 0, partial(compute, 0))
+
+        return measure
+
+    def review(self, ctx: RunContext, loop: ReviewLoop) -> Review:
+        """Keyframe and clip failures go back to the visual engine: a retake with a new seed, closer if needed."""
+        manifest, run = ctx.manifest, ctx.run
+
+        def critic(round_: int) -> list[Critique]:
+            keyframe, clip = (
+                loop.memo.critiques(critic, measured, round_, partial(compute, round_))
+                for critic, measured, compute in self._measurements(ctx)
             )
-            critiques += self._judge_keyframe(ctx, round_)
-            return critiques + loop.memo.critiques(
-                "clip",
-                {"shot": self.shot_id, "clip": sha256_file(clip)},
-                round_,
-                lambda: critique_clip(self.shot_id, clip, round_),
-            )
+            return keyframe + self._judge_keyframe(ctx, round_) + clip
 
         def roll_back(failed: Failed, round_: int) -> bool:
             next_retake(manifest, self.id)

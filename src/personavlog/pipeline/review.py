@@ -117,9 +117,14 @@ class ReviewLoop:
         manifest.rollbacks.append(Rollback(from_critique=index, stage=stage, target=critique.target, round=round_))
         self.emit(ProgressEvent(kind="critique", stage=stage, message=f"rollback to {stage}: {critique.feedback}"))
 
+    @staticmethod
+    def due(manifest: Manifest, review: Review) -> bool:
+        """Whether the review has yet to run on what it reviews (a re-run with nothing changed skips it)."""
+        return manifest.reviews.get(review.key) != review.state()
+
     def run(self, manifest: Manifest, review: Review) -> None:
         """Critique, roll back what failed, redo, and keep the best take; at most request.max_rounds rounds."""
-        if manifest.reviews.get(review.key) == review.state():
+        if not self.due(manifest, review):
             return
         critiques, guarded = self._critique(review, 0)
         indexes = self.record(manifest, critiques)
