@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from personavlog.engines.visual.animatic import AnimaticEngine
+from personavlog.engines.visual.animatic.engine import single_threaded_opencv
 from personavlog.engines.visual.animatic.shot import prepare_shot
 from personavlog.engines.visual.base import ShotRenderSpec
 from personavlog.fsutil import atomic_write_json
@@ -114,11 +115,13 @@ def cpu_seconds() -> float:
 
 
 def render_frames_only(spec: ShotRenderSpec, cutout: Path) -> int:
-    """Prepare the shot and compose every frame to RGB, without encoding: the engine's own cost."""
-    prepared = prepare_shot(spec, cutout)
-    rgb = np.empty((spec.height, spec.width, 3), np.uint8)
-    for index in range(prepared.frames):
-        cv2.cvtColor(prepared.composer.render(index), cv2.COLOR_RGBA2RGB, dst=rgb)
+    """Prepare the shot and compose every frame to RGB, without encoding: the engine's own cost, on the engine's
+    threads."""
+    with single_threaded_opencv():
+        prepared = prepare_shot(spec, cutout)
+        rgb = np.empty((spec.height, spec.width, 3), np.uint8)
+        for index in range(prepared.frames):
+            cv2.cvtColor(prepared.composer.render(index), cv2.COLOR_RGBA2RGB, dst=rgb)
     return prepared.frames
 
 

@@ -1,12 +1,12 @@
 """Painterly looks: the shot's layers and the protagonist repainted by the style network, once per shot.
 
 The picture at rest is painted from the back to the front, each part together with what lies behind it: the
-scene (back and mid layers) as one picture, then the person over the painted scene, then the near layer over
-both, so person and scene share one brushwork. Each painted composite is split again with the layer's alpha:
-the layer keeps what makes the painted composite differ from the painted picture behind it. At rest the frame is
-the painted picture; as the camera and the person move, each layer carries its own paint. Every frame reuses
-these layers, so nothing shimmers. Without the style network the layers are returned as they came (the
-procedural look).
+scene (back and mid layers) as one picture, in broader strokes, then the person over the painted scene, then the
+near layer over both, so person and scene share one brushwork. Each painted composite is split again with the
+layer's alpha: the layer keeps what makes the painted composite differ from the painted picture behind it. At
+rest the frame is the painted picture; as the camera and the person move, each layer carries its own paint.
+Every frame reuses these layers, so nothing shimmers. Without the style network the layers are returned as they
+came (the procedural look).
 """
 
 from __future__ import annotations
@@ -25,9 +25,12 @@ from personavlog.vision import style_transfer
 PAINT_SHORT_SIDE = style_transfer.MIN_SHORT_SIDE
 """The frame's short side as the network paints it, at every output size: the strokes keep their size relative
 to the picture, faces keep their identity, and a 720p shot costs half of what painting it at full size would."""
+_SCENE_SCALE = 0.75
+"""The scene (no face in it) is painted at this fraction of the working size: broader strokes behind the person,
+as a painter loosens the background, for a little over half the cost of the largest picture of the shot."""
 _HIDDEN_SCALE = 0.5
 """The back behind the mid layer shows only in slivers as the layers slide apart: painted at this fraction of
-the working size, a quarter of the cost."""
+the scene's size, a quarter of the cost."""
 _LIGHT_RADIUS = 0.02
 """The shot's light is kept over areas this wide (share of the frame's short side), wider than a stroke."""
 _CONTEXT = 16
@@ -134,7 +137,7 @@ class _Painting:
         """A picture whose right edge continues at its left (a scrolling back layer) painted without a seam."""
         pad = min(4 * _CONTEXT, rgb.shape[1])
         wrapped = np.concatenate([rgb[:, -pad:], rgb, rgb[:, :pad]], axis=1)
-        return self._paint(wrapped)[:, pad:-pad]
+        return self._paint(wrapped, scale=_SCENE_SCALE)[:, pad:-pad]
 
     def scene(
         self, back: np.ndarray, mid: np.ndarray | None, wrap: bool = False
@@ -159,16 +162,16 @@ class _Painting:
             return painted_back, painted_mid
         if mid is None or box is None:
             self.plain = plain_back
-            self.painted = self._paint(plain_back)
+            self.painted = self._paint(plain_back, scale=_SCENE_SCALE)
             return _rgba(self.painted, back[..., 3]), mid
         top = mid.astype(np.float32) * _UNIT
         self.plain = top[..., :3] + plain_back * (1.0 - top[..., 3:])
-        self.painted = self._paint(self.plain)
+        self.painted = self._paint(self.plain, scale=_SCENE_SCALE)
         # Behind the mid layer and a few pixels around it (where its strokes spill), the back's own paint.
         y0, y1, x0, x1 = box
         reach = max(2, round(0.01 * min(self.plain.shape[:2])))
         y0, y1, x0, x1 = max(0, y0 - reach), y1 + reach, max(0, x0 - reach), x1 + reach
-        hidden = self._paint(plain_back[y0:y1, x0:x1], scale=_HIDDEN_SCALE)
+        hidden = self._paint(plain_back[y0:y1, x0:x1], scale=_HIDDEN_SCALE * _SCENE_SCALE)
         cover = cv2.dilate(mid[y0:y1, x0:x1, 3], np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
         weight = np.clip(soft_blur(cover.astype(np.float32) * _UNIT, reach / 2) * 2.0, 0.0, 1.0)[..., None]
         painted_back = self.painted.copy()
