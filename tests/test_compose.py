@@ -21,9 +21,11 @@ from personavlog.compose import ComposeReport, compose_vlog
 from personavlog.compose.captions import CaptionRenderer
 from personavlog.compose.cues import plan_cues
 from personavlog.compose.ducking import duck_envelope
+from personavlog.compose.encode import VideoPart, remux_vlog
 from personavlog.compose.loudness import integrated_loudness, limit, normalise, true_peak_db
 from personavlog.compose.srt import format_srt, srt_timestamp
 from personavlog.compose.text_wrap import join_units, split_units, wrap_units
+from personavlog.compose.transitions import transition_frame
 from personavlog.errors import StageError
 from personavlog.media import ClipWriter, write_wav
 from personavlog.schema import ShotTiming, Timeline
@@ -460,3 +462,151 @@ def test_ducking_envelope_dips_before_speech() -> None:
     assert gain_db[round(0.5 * rate)] > -0.5
     assert gain_db[round(2.6 * rate)] > -0.5  # back up once the line is over
     assert envelope.depth_db() == pytest.approx(12.0, abs=0.5)
+
+
+# --- per-shot segments ------------------------------------------------------------------------------
+
+
+def _small(folder: Path, shots: int = 3) -> tuple[Timeline, dict[int, Path], dict[int, Path], Path]:
+    captions = ["One", "Two words", "Three little words"]
+    return _build(folder, 160, 96, 12, 1.0, shots, captions, voice_offset_s=0.2, voice_s=0.5, crossfade_s=0.25)
+
+
+def _files(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {path.name: (path.read_bytes(), path.stat().st_mtime_ns) for path in sorted(folder.iterdir())}
+
+
+def test_recompose_reuses_every_segment_and_writes_the_same_bytes(tmp_path: Path) -> None:
+    timeline, clips, voices, music = _small(tmp_path / "in")
+    segments = tmp_path / "segments"
+    first = _render(tmp_path / "first", timeline, clips, voices, music, segments_dir=segments)
+    kept = _files(segments)
+    second = _render(tmp_path / "second", timeline, clips, voices, music, segments_dir=segments)
+    scratch = _render(tmp_path / "scratch", timeline, clips, voices, music)
+    assert (first.report.segments_encoded, first.report.segments_reused) == (3, 0)
+    assert (second.report.segments_encoded, second.report.segments_reused) == (0, 3)
+    assert (scratch.report.segments_encoded, scratch.report.segments_reused) == (3, 0)
+    assert len(kept) == 3 and _files(segments) == kept
+    assert first.mp4.read_bytes() == second.mp4.read_bytes() == scratch.mp4.read_bytes()
+
+
+def test_a_changed_clip_reencodes_its_shot_and_the_next(tmp_path: Path) -> None:
+    timeline, clips, voices, music = _small(tmp_path / "in", shots=4)
+    segments = tmp_path / "segments"
+    _render(tmp_path / "before", timeline, clips, voices, music, segments_dir=segments)
+    before = _files(segments)
+    frames = round((timeline.shots[1].duration_s + timeline.crossfade_s) * timeline.fps)
+    _clip(clips[2], timeline, frames, (90, 90, 90))  # shot 2 redone: its clip has other pixels
+    after = _render(tmp_path / "after", timeline, clips, voices, music, segments_dir=segments)
+    assert (after.report.segments_encoded, after.report.segments_reused) == (2, 2)
+    now = _files(segments)
+    assert len(now) == 4
+    untouched = set(before) & set(now)
+    assert len(untouched) == 2 and all(before[name] == now[name] for name in untouched)
+    # The untouched ones are shots 1 and 4; the cut into shot 3 reads the changed clip's tail.
+    scratch = _render(tmp_path / "scratch", timeline, clips, voices, music)
+    assert after.mp4.read_bytes() == scratch.mp4.read_bytes()
+    changed = _frames(after.mp4, {18, 25})
+    grey = np.asarray((90, 90, 90))
+    assert np.abs(changed[18][30:50, 20:60].reshape(-1, 3).mean(axis=0) - grey).max() < 6
+    blended = changed[25][30:50, 20:60].reshape(-1, 3).mean(axis=0)  # the first frames of shot 3 mix in grey
+    assert np.abs(blended - grey).max() > 10 and np.abs(blended - np.asarray(COLOURS[2])).max() > 10
+
+
+def test_remastering_reencodes_no_segment(tmp_path: Path) -> None:
+    timeline, clips, voices, music = _small(tmp_path / "in")
+    segments = tmp_path / "segments"
+    loud = _render(tmp_path / "loud", timeline, clips, voices, music, segments_dir=segments)
+    kept = _files(segments)
+    quiet = _render(tmp_path / "quiet", timeline, clips, voices, music, segments_dir=segments, target_lufs=-20.0)
+    assert (quiet.report.segments_encoded, quiet.report.segments_reused) == (0, 3)
+    assert _files(segments) == kept
+    assert quiet.report.integrated_lufs == pytest.approx(-20.0, abs=0.5)
+    assert abs(loud.report.integrated_lufs - quiet.report.integrated_lufs) > 3.0
+
+    def video_packets(path: Path) -> list[bytes]:
+        with av.open(str(path)) as container:
+            return [bytes(packet) for packet in container.demux(video=0) if packet.size]
+
+    assert video_packets(loud.mp4) == video_packets(quiet.mp4)
+
+
+def test_joined_segments_play_as_one_video(tmp_path: Path) -> None:
+    """Shots of 12, 2, 1 and 12 frames: short segments are encoded without B-frames, the others with them."""
+    fps, crossfade_s = 12, 0.25
+    durations = [1.0, 2 / fps, 1 / fps, 1.0]
+    starts = [sum(durations[:index]) for index in range(len(durations))]
+    shots = [
+        ShotTiming(shot_id=i + 1, start_s=s, duration_s=d, voice_offset_s=0.0, voice_duration_s=0.0, caption="")
+        for i, (s, d) in enumerate(zip(starts, durations, strict=True))
+    ]
+    shots[0] = shots[0].model_copy(update={"voice_offset_s": 0.2, "voice_duration_s": 0.6, "caption": "Hello"})
+    timeline = Timeline(fps=fps, width=160, height=96, shots=shots, crossfade_s=crossfade_s)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    clips, voices = {}, {}
+    for index, shot in enumerate(shots):
+        clips[shot.shot_id] = folder / f"clip{shot.shot_id}.mp4"
+        frames = round((shot.duration_s + (crossfade_s if index < len(shots) - 1 else 0.0)) * fps)
+        _clip(clips[shot.shot_id], timeline, frames, COLOURS[index])
+    voices[1] = folder / "voice1.wav"
+    _voice(voices[1], 0.6)
+    music = folder / "music.wav"
+    _music(music, timeline.total_s)
+    vlog = _render(tmp_path, timeline, clips, voices, music, segments_dir=tmp_path / "segments")
+    total = 12 + 2 + 1 + 12
+    assert vlog.report.frames == total and vlog.report.segments_encoded == 4
+    with av.open(str(vlog.mp4)) as container:
+        video = container.streams.video[0]
+        context = video.codec_context
+        assert (context.colorspace, context.color_primaries, context.color_trc, context.color_range) == (1, 1, 1, 1)
+        decoded = list(container.decode(video=0))
+    pts = [frame.pts for frame in decoded]
+    assert len(decoded) == total
+    assert all(later > earlier for earlier, later in pairwise(pts))
+    frame_s = 1 / fps
+    probe = _probe(vlog.mp4)
+    assert abs(probe["video_s"] - total * frame_s) <= frame_s
+    assert abs(probe["audio_s"] - probe["video_s"]) <= frame_s
+    assert abs(vlog.report.duration_s - total * frame_s) <= frame_s
+    audio, rate = _audio(vlog.mp4)
+    assert abs(audio.shape[0] / rate - total * frame_s) <= frame_s
+    voice_band = sosfiltfilt(butter(4, (1000, 2000), "bandpass", fs=rate, output="sos"), audio[:, 0])
+    assert np.sqrt(np.mean(voice_band[round(0.3 * rate) : round(0.7 * rate)] ** 2)) > 0.01
+
+    # The segments sit in their places: shot 4 plays its own colour once the cut is over, and the cuts into
+    # the 2-frame and 1-frame shots blend the clips on either side.
+    def colour_at(index: int) -> np.ndarray:
+        return decoded[index].to_ndarray(format="rgb24")[30:50, 20:60].reshape(-1, 3).mean(axis=0)
+
+    def solid(colour: tuple[int, int, int]) -> np.ndarray:
+        return np.full((2, 2, 3), colour, dtype=np.uint8)
+
+    assert np.abs(colour_at(20) - COLOURS[3]).max() < 6
+    for index, shot, position in ((13, 1, 2 / 3), (14, 2, 1 / 2)):
+        kind = shots[shot].transition_in
+        expected = transition_frame(kind, solid(COLOURS[shot - 1]), solid(COLOURS[shot]), position)[0, 0]
+        assert np.abs(colour_at(index) - expected).max() < 8, index
+
+
+def test_a_cached_segment_with_other_codec_parameters_is_encoded_again(tmp_path: Path) -> None:
+    timeline, clips, voices, music = _small(tmp_path / "in", shots=2)
+    segments = tmp_path / "segments"
+    _render(tmp_path / "first", timeline, clips, voices, music, segments_dir=segments)
+    first, second = sorted(segments.iterdir(), key=lambda path: path.stat().st_mtime_ns)
+    with ClipWriter(second, timeline.width, timeline.height, timeline.fps, crf=30, preset="ultrafast") as writer:
+        for _ in range(12):
+            writer.write(np.zeros((timeline.height, timeline.width, 3), dtype=np.uint8))
+    again = _render(tmp_path / "again", timeline, clips, voices, music, segments_dir=segments)
+    assert (again.report.segments_encoded, again.report.segments_reused) == (1, 1)
+    scratch = _render(tmp_path / "scratch", timeline, clips, voices, music)
+    assert again.mp4.read_bytes() == scratch.mp4.read_bytes()
+    # Joining segments whose SPS/PPS differ is refused rather than written.
+    foreign = tmp_path / "foreign.mp4"
+    with ClipWriter(foreign, timeline.width, timeline.height, timeline.fps, preset="ultrafast") as writer:
+        for _ in range(12):
+            writer.write(np.zeros((timeline.height, timeline.width, 3), dtype=np.uint8))
+    parts = [VideoPart(first, 0, 12), VideoPart(foreign, 12, 12)]
+    with pytest.raises(StageError, match="SPS/PPS"):
+        remux_vlog(tmp_path / "joined.mp4", parts, timeline.fps, [], 48000)
+    assert not (tmp_path / "joined.mp4").exists()

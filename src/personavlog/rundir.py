@@ -49,6 +49,13 @@ class RunDir:
     def cutout(self) -> Path:
         return self.path(AssetId(AssetKind.CUTOUT))
 
+    @property
+    def segments_dir(self) -> Path:
+        """The final cut's video, encoded shot by shot and kept for the next compose (compose/segments.py).
+
+        A cache, not an asset: hidden like the lock, so it is left out of the project download and file links."""
+        return self.root / ".segments"
+
     def shot_dir(self, shot_id: int) -> Path:
         return self.root / "shots" / f"{shot_id:02d}"
 

@@ -324,3 +324,7 @@ class ComposeReport(Document):
     caption_cues: int
     render_s: float
     frames_per_s: float
+    segments_encoded: int = 0
+    """Shots' video segments encoded by this compose (see compose/segments.py)."""
+    segments_reused: int = 0
+    """Segments taken as they were from an earlier compose of the same run."""

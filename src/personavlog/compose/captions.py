@@ -168,6 +168,11 @@ class CaptionTrack:
             return index
         return None
 
+    def lines_at(self, seconds: float) -> tuple[str, ...] | None:
+        """The lines of the cue on screen at `seconds`, if any."""
+        index = self.cue_at(seconds)
+        return None if index is None else self._cues[index].lines
+
     def draw(self, frame: np.ndarray, seconds: float) -> np.ndarray:
         index = self.cue_at(seconds)
         if index is None:

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+import tempfile
 import time
-from collections.abc import Callable, Generator
-from contextlib import closing
+from collections.abc import Callable
 from pathlib import Path
 
 import av
-import numpy as np
 
 from personavlog.compose.audio_mix import MixSettings, mix_audio
 from personavlog.compose.captions import CaptionRenderer, CaptionTrack
 from personavlog.compose.cues import plan_cues
-from personavlog.compose.encode import VlogMuxer
+from personavlog.compose.encode import H264Settings, remux_vlog, steady_x264_asm
 from personavlog.compose.master import master_soundtrack
-from personavlog.compose.prefetch import prefetch
+from personavlog.compose.segments import ENCODER_THREADS, encode_segments, plan_segments, remove_unused
 from personavlog.compose.srt import write_srt
-from personavlog.compose.video import iter_timeline_frames, total_frames
 from personavlog.errors import StageError
 from personavlog.schema import ComposeReport, Timeline
 
@@ -51,17 +50,6 @@ def _stream_durations(path: Path) -> tuple[float, float, float]:
     return total, durations.get("video", 0.0), durations.get("audio", 0.0)
 
 
-def _captioned_frames(
-    timeline: Timeline, clips: dict[int, Path], captions: CaptionTrack
-) -> Generator[np.ndarray, None, None]:
-    frames = iter_timeline_frames(timeline, clips)
-    try:
-        for index, frame in enumerate(frames):
-            yield captions.draw(frame, index / timeline.fps)
-    finally:
-        frames.close()
-
-
 def _finite(value: float, floor: float = -120.0) -> float:
     return value if math.isfinite(value) else floor
 
@@ -76,6 +64,7 @@ def compose_vlog(
     font_path: Path | None = None,
     on_progress: Progress | None = None,
     *,
+    segments_dir: Path | None = None,
     preset: str = "veryfast",
     crf: int = 20,
     target_lufs: float = -16.0,
@@ -86,10 +75,14 @@ def compose_vlog(
     """Render the vlog: clips joined by mood-chosen transitions, burned-in captions, voice over ducked music, -16 LUFS.
 
     `clips[shot_id]` holds the shot's frames plus the crossfade tail (none for the last shot),
-    `voices[shot_id]` its voice line (shots without one are silent), `music` the score. Frames
-    stream from the clip decoders to the encoder one at a time, so memory does not grow with the
-    length of the video. `preset` and `crf` go to libx264; `on_progress(done, total)` is called
-    after each encoded frame. `out_mp4` and `out_srt` appear only once complete.
+    `voices[shot_id]` its voice line (shots without one are silent), `music` the score. The video is
+    encoded shot by shot into segments kept in `segments_dir` (see segments.py; a temporary folder when
+    None, so nothing is kept) and a segment already there for the same pixels is reused; the segments'
+    packets are then joined with the soundtrack's without re-encoding. Frames stream from the clip
+    decoders to the encoders one at a time, so memory does not grow with the length of the video.
+    Segments the cut no longer uses are deleted from `segments_dir` once the vlog is written.
+    `preset` and `crf` go to libx264; `on_progress(done, total)` is called after each encoded frame.
+    `out_mp4` and `out_srt` appear only once complete.
     Raises StageError when an input file is missing.
     """
     started = time.perf_counter()
@@ -103,28 +96,27 @@ def compose_vlog(
     renderer = CaptionRenderer(timeline.width, timeline.height, font_path)
     cues = plan_cues(timeline, spans, renderer.layout)
     captions = CaptionTrack(cues, renderer)
+    settings = H264Settings(preset=preset, crf=crf, threads=ENCODER_THREADS, asm=steady_x264_asm())
 
-    frames_total = total_frames(timeline)
-    with (
-        VlogMuxer(
+    with contextlib.ExitStack() as stack:
+        if segments_dir is None:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="personavlog-segments-")))
+        else:
+            folder = Path(segments_dir)
+            folder.mkdir(parents=True, exist_ok=True)
+        segments = plan_segments(timeline, clips, captions, renderer, font_path, settings, folder)
+        encoded = encode_segments(segments, timeline, clips, renderer, settings, on_progress)
+        frames_written = remux_vlog(
             out_mp4,
-            timeline.width,
-            timeline.height,
+            [segment.part() for segment in segments],
             timeline.fps,
             soundtrack.packets,
             soundtrack.rate,
             audio_bit_rate=audio_bit_rate,
-            crf=crf,
-            preset=preset,
-        ) as muxer,
-        closing(prefetch(_captioned_frames(timeline, clips, captions))) as frames,
-    ):
-        for frame in frames:
-            muxer.write(frame)
-            if on_progress is not None:
-                on_progress(muxer.frames_written, frames_total)
-        frames_written = muxer.frames_written
-    write_srt(out_srt, cues)
+        )
+        write_srt(out_srt, cues)
+        remove_unused(folder, segments)
+    reused = len({segment.key for segment in segments}) - encoded
 
     render_s = time.perf_counter() - started
     duration, video_duration, audio_duration = _stream_durations(Path(out_mp4))
@@ -145,4 +137,6 @@ def compose_vlog(
         caption_cues=len(cues),
         render_s=render_s,
         frames_per_s=frames_written / render_s if render_s > 0 else 0.0,
+        segments_encoded=encoded,
+        segments_reused=reused,
     )

@@ -9,15 +9,15 @@ depend on the length of the video.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from itertools import pairwise
 from pathlib import Path
 
+import av
 import numpy as np
 from PIL import Image
 
 from personavlog.compose.transitions import transition_frame
-from personavlog.media import iter_clip_frames
 from personavlog.schema import Timeline
 
 
@@ -50,47 +50,95 @@ class ClipReader:
     """Pulls frames from one clip; once the clip runs out it keeps returning its last frame."""
 
     def __init__(self, path: Path, width: int, height: int):
-        self._frames = iter_clip_frames(Path(path))
+        self.path = Path(path)
+        self._container = av.open(str(self.path))
+        self._frames = self._container.decode(video=0)
         self._width = width
         self._height = height
+        self._last_decoded: av.VideoFrame | None = None
         self._last: np.ndarray | None = None
         self.exhausted = False
-        self.path = Path(path)
 
-    def next(self) -> np.ndarray:
+    def _advance(self) -> bool:
+        """Decode the next frame (left unconverted); False once the clip has run out."""
         if not self.exhausted:
             try:
-                self._last = _fit(next(self._frames), self._width, self._height)
+                self._last_decoded = next(self._frames)
+                self._last = None
+                return True
             except StopIteration:
                 self.exhausted = True
                 self.close()
+        return False
+
+    def next(self) -> np.ndarray:
+        self._advance()
         if self._last is None:
-            raise ValueError(f"{self.path}: clip has no frames")
+            if self._last_decoded is None:
+                raise ValueError(f"{self.path}: clip has no frames")
+            self._last = _fit(self._last_decoded.to_ndarray(format="rgb24"), self._width, self._height)
         return self._last
 
+    def skip(self, count: int) -> None:
+        """Move past `count` frames, as `count` calls of next() would, without converting them."""
+        for _ in range(count):
+            if not self._advance():
+                return
+
     def close(self) -> None:
-        self._frames.close()
+        self._container.close()
 
 
-def iter_timeline_frames(timeline: Timeline, clips: dict[int, Path]) -> Generator[np.ndarray, None, None]:
-    """Yield every output frame (H, W, 3 uint8) in order."""
-    crossfade = max(0, round(timeline.crossfade_s * timeline.fps))
+def fade_frames(timeline: Timeline, index: int) -> int:
+    """How many of shot `index`'s first frames the cut into it blends with the previous clip's tail (0 for the
+    first shot). `iter_shot_frames` leaves the cut out when the previous clip ran out before its own shot ended."""
+    if index == 0:
+        return 0
+    first, end = shot_frame_ranges(timeline)[index]
+    return min(max(0, round(timeline.crossfade_s * timeline.fps)), end - first)
+
+
+def iter_shot_frames(
+    timeline: Timeline, clips: dict[int, Path], indices: Sequence[int]
+) -> Generator[np.ndarray, None, None]:
+    """Yield the output frames (H, W, 3 uint8) of the shots at `indices` (ascending), in order.
+
+    Each shot's frames come with the cut into it, so any shot can be rendered on its own: when the shot before
+    it was not just played, its clip is opened and read up to its tail (decoded, not converted).
+    """
+    ranges = shot_frame_ranges(timeline)
     previous: ClipReader | None = None
     current: ClipReader | None = None
+    played = -1
     try:
-        for shot, (first, end) in zip(timeline.shots, shot_frame_ranges(timeline), strict=True):
+        for index in indices:
+            shot = timeline.shots[index]
+            fade = fade_frames(timeline, index)
+            if played != index - 1 and previous is not None:
+                previous.close()
+                previous = None
+            if fade and previous is None:
+                before = timeline.shots[index - 1]
+                previous = ClipReader(clips[before.shot_id], timeline.width, timeline.height)
+                previous.skip(ranges[index - 1][1] - ranges[index - 1][0])
             current = ClipReader(clips[shot.shot_id], timeline.width, timeline.height)
-            own = end - first
-            fade = min(crossfade, own) if previous is not None and not previous.exhausted else 0
-            for index in range(own):
+            first, end = ranges[index]
+            if previous is None or previous.exhausted:
+                fade = 0
+            for position in range(end - first):
                 frame = current.next()
-                if index < fade and previous is not None:
-                    frame = transition_frame(shot.transition_in, previous.next(), frame, (index + 1) / (fade + 1))
+                if position < fade and previous is not None:
+                    frame = transition_frame(shot.transition_in, previous.next(), frame, (position + 1) / (fade + 1))
                 yield frame
             if previous is not None:
                 previous.close()
-            previous, current = current, None
+            previous, current, played = current, None, index
     finally:
         for reader in (previous, current):
             if reader is not None:
                 reader.close()
+
+
+def iter_timeline_frames(timeline: Timeline, clips: dict[int, Path]) -> Generator[np.ndarray, None, None]:
+    """Yield every output frame (H, W, 3 uint8) in order."""
+    return iter_shot_frames(timeline, clips, range(len(timeline.shots)))

@@ -130,8 +130,9 @@ class Pipeline:
             # Each clip's critics measure it while the next one renders; the reviews follow, in order.
             for clip in clips:
                 clip.run(ctx)
-                if feedback and self.reviews.due(manifest, review := clip.review(ctx, self.reviews)):
-                    ahead.submit(review.key, clip.measure_ahead(ctx, self.reviews))
+                ahead_review = clip.review(ctx, self.reviews) if feedback else None
+                if ahead_review is not None and self.reviews.due(manifest, ahead_review):
+                    ahead.submit(ahead_review.key, clip.measure_ahead(ctx, self.reviews))
             if feedback:
                 for clip in clips:
                     review = clip.review(ctx, self.reviews)

@@ -290,7 +290,8 @@ class MusicStage(Stage):
 
 
 class ComposeStage(Stage):
-    """The final cut: clips, voice lines and music mixed, mastered, captioned and encoded once."""
+    """The final cut: clips, voice lines and music mixed, mastered, captioned and encoded; each shot's video is kept
+    encoded in the run's segments folder, so a redo or a re-master encodes only the shots whose pixels changed."""
 
     name = StageName.COMPOSE
     role = "compose"
@@ -329,6 +330,7 @@ class ComposeStage(Stage):
             out_mp4=run.video,
             out_srt=run.srt,
             on_progress=FrameThrottle(ctx.emit, str(self.id)),
+            segments_dir=run.segments_dir,
             target_lufs=DEFAULT_TARGET_LUFS if target_lufs is None else target_lufs,
             peak_limit_db=DEFAULT_PEAK_LIMIT_DB if peak_limit_db is None else peak_limit_db,
         )
