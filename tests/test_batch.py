@@ -228,7 +228,16 @@ def test_local_batch_without_ray_is_interrupted_then_resumes_and_skips(
     command = batch_command(jobs, "--out", out, "--workers", "2", "--config", fast_config)
     run = RunDir(out / "0001-a-morning-run-by-the-river")
 
-    first = subprocess.Popen(command, env=no_ray_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # A shell without job control starts background commands with SIGINT ignored, and Python then installs no
+    # KeyboardInterrupt handler: the batch is started as from a terminal, SIGINT at its default.
+    first = subprocess.Popen(
+        command,
+        env=no_ray_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
         _wait_for(lambda: "story" in _stages_done(run), 600, "the story stage", first)
         first.send_signal(signal.SIGINT)
