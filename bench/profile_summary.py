@@ -58,6 +58,8 @@ def summarise(path: str, rate: float) -> tuple[Counter[str], Counter[str], float
     for line in lines:
         stack_text, _, count = line.rpartition(" ")
         frames = stack_text.split(";")
+        if frames and frames[0].startswith("thread ("):  # recorded without --subprocesses: no process frame
+            frames.insert(0, "")
         if len(frames) < 2:
             continue
         thread = frames[1]

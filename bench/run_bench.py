@@ -19,6 +19,7 @@ import platform
 import resource
 import shutil
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -32,6 +33,7 @@ from PIL import Image
 
 from personavlog import VlogRequest, make_vlog, redo_shot
 from personavlog.compose.encode import VlogMuxer
+from personavlog.config import Settings, load_settings
 from personavlog.engines.visual.base import ShotRenderSpec
 from personavlog.fsutil import atomic_write_json, sha256_file
 from personavlog.manifest import Manifest
@@ -128,6 +130,41 @@ class CriticClock:
             ReviewLoop.run = run  # type: ignore[method-assign]
 
 
+class MemoryTrace:
+    """A progress listener with a sampling thread: the process's resident memory every 50 ms, its peak credited
+    to what was going on (the stage last started, or "after <stage>" once it is done)."""
+
+    def __init__(self) -> None:
+        self.peak_mib: dict[str, float] = defaultdict(float)
+        self._label = "start"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="memory-trace", daemon=True)
+
+    def __call__(self, event: ProgressEvent) -> None:
+        if event.kind == "stage_start":
+            self._label = event.stage.split("/")[0]
+        elif event.kind == "stage_done":
+            self._label = f"after {event.stage.split('/')[0]}"
+
+    def _sample(self) -> None:
+        page_mib = os.sysconf("SC_PAGE_SIZE") / 2**20
+        with open("/proc/self/statm") as statm:
+            while not self._stop.wait(0.05):
+                statm.seek(0)
+                resident = int(statm.read().split()[1]) * page_mib
+                label = self._label
+                self.peak_mib[label] = max(self.peak_mib[label], resident)
+
+    @contextmanager
+    def tracing(self) -> Iterator[None]:
+        self._thread.start()
+        try:
+            yield
+        finally:
+            self._stop.set()
+            self._thread.join()
+
+
 class StageClock:
     """A progress listener: wall seconds per stage, every take counted (retakes and the takes they replaced)."""
 
@@ -150,7 +187,7 @@ def _digest(path: Path) -> str | None:
     return sha256_file(path) if path.exists() else None
 
 
-def redo_figures(run: RunDir, cold_wall_s: float) -> dict[str, Any]:
+def redo_figures(run: RunDir, cold_wall_s: float, settings: Settings) -> dict[str, Any]:
     """Redo the middle shot of the finished vlog in `run` with `REDO_NOTE`, through the API that `personavlog redo`
     calls: its wall time, that over the cold run's, which of the shot's files changed, and whether every other
     shot's clip stayed byte-identical."""
@@ -164,7 +201,7 @@ def redo_figures(run: RunDir, cold_wall_s: float) -> dict[str, Any]:
     stages, critics = StageClock(), CriticClock()
     started = time.perf_counter()
     with critics.timing():
-        redo_shot(run.root, shot, REDO_NOTE, on_progress=stages)
+        redo_shot(run.root, shot, REDO_NOTE, settings, on_progress=stages)
     wall_s = time.perf_counter() - started
     critics_total = sum(critics.seconds.values())
     return {
@@ -208,8 +245,17 @@ def main() -> None:
     parser.add_argument("--fps", type=int, default=24)
     parser.add_argument("--skip-engine", action="store_true", help="leave out the visual engine's own figures")
     parser.add_argument("--skip-redo", action="store_true", help="leave out the redo of one shot")
+    parser.add_argument(
+        "--prefix-cache",
+        choices=("warm", "fresh", "off"),
+        default="warm",
+        help="the agents' saved prompt prefixes: as the user cache has them (warm; a machine that made a vlog "
+        "before), an empty store (fresh; the first vlog after installing), or none kept (off)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args()
+    settings = load_settings(None)
+    settings.llm.prefix_cache = args.prefix_cache != "off"
 
     request = VlogRequest(
         theme=(ROOT / "examples" / "theme.txt").read_text().strip(),
@@ -221,21 +267,28 @@ def main() -> None:
     )
     width, height = request.frame_size()
     work = Path(tempfile.mkdtemp(prefix="personavlog-bench-"))
-    stages, critics = StageClock(), CriticClock()
+    if args.prefix_cache == "fresh":
+        os.environ["XDG_CACHE_HOME"] = str(work / "cache")  # the default writer ships in a package, not the cache
+    stages, critics, memory = StageClock(), CriticClock(), MemoryTrace()
+
+    def listen(event: ProgressEvent) -> None:
+        stages(event)
+        memory(event)
+
     load_before = os.getloadavg()[0]
     try:
         started = time.perf_counter()
-        with critics.timing():
-            manifest = make_vlog(request, work / "run", on_progress=stages)
+        with critics.timing(), memory.tracing():
+            manifest = make_vlog(request, work / "run", settings, on_progress=listen)
         first = time.perf_counter() - started
         peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         assert manifest.timeline is not None
         video_s = manifest.timeline.total_s
         bare = bare_encode_s(video_s, width, height, request.fps, request.reference, work / "bare.mp4")
         started = time.perf_counter()
-        make_vlog(request, work / "run")
+        make_vlog(request, work / "run", settings)
         cached = time.perf_counter() - started
-        redo = {} if args.skip_redo else redo_figures(RunDir(work / "run"), first)
+        redo = {} if args.skip_redo else redo_figures(RunDir(work / "run"), first, settings)
         visual = None if args.skip_engine else visual_engine_figures(manifest, RunDir(work / "run"), work / "visual")
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -249,12 +302,14 @@ def main() -> None:
             "load_1min": [load_before, os.getloadavg()[0]],
         },
         "request": {"duration_s": args.duration, "size": f"{width}x{height}", "fps": request.fps},
+        "prefix_cache": args.prefix_cache,
         "video_s": round(video_s, 3),
         "shots": len(manifest.timeline.shots),
         **summarise(first, video_s, bare, stages.seconds, critics.seconds),
         "critiques": len(manifest.critiques),
         "rollbacks": len(manifest.rollbacks),
         "peak_rss_mib": round(peak_rss_mib, 1),
+        "peak_rss_by_stage_mib": {label: round(mib, 1) for label, mib in memory.peak_mib.items()},
         "rerun_wall_s": round(cached, 2),
         "rerun_ratio": round(cached / first, 4),
         **redo,

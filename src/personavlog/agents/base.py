@@ -98,6 +98,9 @@ class AgentTask(Generic[T]):
     still made, and the call log says so); None: the stage fails with StageError."""
     system: str | None = None
     """The instruct-model form's system prompt (its `prompt` is then the user's request and `cue` is empty)."""
+    fixed_chars: int | None = None
+    """How many leading characters of `prompt` (with `system`) every call of this agent shares, whatever the theme
+    (see `fixed_length`); None: unknown."""
 
 
 def closed_object(properties: dict[str, Any]) -> dict[str, Any]:
@@ -118,6 +121,13 @@ def agent_seed(seed: int, agent: str, salt: int = 0) -> int:
 def load_template(name: str) -> Template:
     text = resources.files("personavlog.agents").joinpath("prompts", name).read_text(encoding="utf-8")
     return Template(text)
+
+
+def fixed_length(name: str) -> int:
+    """Characters of a template before its first placeholder: what every prompt made from it begins with."""
+    template = load_template(name)
+    found = template.pattern.search(template.template)
+    return found.start() if found else len(template.template)
 
 
 def render(name: str, **values: object) -> str:
@@ -237,7 +247,7 @@ def _sample(
                 temperature=task.temperature,
                 max_tokens=task.max_tokens,
                 images=task.images,
-                **({"system": task.system} if task.system else {}),
+                **_prompt_form(task),
             )
             record.backend, record.model = result.backend, result.model
             record.prompt_tokens = result.usage.prompt_tokens
@@ -264,6 +274,16 @@ def _sample(
         _append(log, record)
         return document
     return reviewed
+
+
+def _prompt_form(task: AgentTask[Any]) -> dict[str, Any]:
+    """The optional arguments of the call: a system prompt, how much of the prompt is fixed (when known)."""
+    form: dict[str, Any] = {}
+    if task.system:
+        form["system"] = task.system
+    if task.fixed_chars is not None:
+        form["fixed_chars"] = task.fixed_chars
+    return form
 
 
 def _append(log: AgentCallLog | None, record: AgentCall) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from personavlog.agents.base import AgentTask, closed_object, notes_block, render
+from personavlog.agents.base import AgentTask, closed_object, fixed_length, notes_block, render
 from personavlog.agents.text import copies_from, parrots, shingles
 from personavlog.llm.base import ENDS_KEY
 from personavlog.schema import Shot, Story, VlogRequest
@@ -127,6 +127,7 @@ def monologue_task(
         prompt=prompt,
         cue="",
         system=render("monologue_system.txt"),
+        fixed_chars=fixed_length("monologue_chat.txt"),
         schema=lines_schema(wanted, budgets),
         parse=parse,
         review=review,

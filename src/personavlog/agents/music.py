@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any, get_args
 
-from personavlog.agents.base import AgentCallLog, AgentTask, notes_block, render, run_agent
+from personavlog.agents.base import AgentCallLog, AgentTask, fixed_length, notes_block, render, run_agent
 from personavlog.agents.hints import allowed_genres
 from personavlog.llm.base import LLMClient
 from personavlog.schema import Mood, MusicBrief, Story, Storyboard, VlogRequest
@@ -179,6 +179,7 @@ def write_music_brief(
             moods=", ".join(str(m) for m in moods),
             notes=notes_block(feedback),
         ),
+        fixed_chars=fixed_length("music.txt"),
         cue="Brief:",
         schema=brief_schema(genres),
         parse=lambda data: parse_brief(data, energy),

@@ -14,7 +14,7 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict
 
-from personavlog.agents.base import AgentCallLog, AgentTask, closed_object, notes_block, render, run_agent
+from personavlog.agents.base import AgentCallLog, AgentTask, closed_object, fixed_length, notes_block, render, run_agent
 from personavlog.agents.music import energy_curve
 from personavlog.agents.storyboard import ShotDraft, shot_count, shot_durations
 from personavlog.agents.text import clean_text
@@ -157,6 +157,7 @@ def write_plan(
         agent=AGENT,
         prompt=prompt,
         cue="Plan:",
+        fixed_chars=fixed_length("single_pass.txt"),
         schema=plan_schema(shots),
         parse=lambda data: parse_plan(data, request, persona),
         max_tokens=220 + 170 * shots,

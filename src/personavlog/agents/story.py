@@ -12,6 +12,7 @@ from personavlog.agents.base import (
     AgentTask,
     closed_object,
     example_shingles,
+    fixed_length,
     notes_block,
     render,
     run_agent,
@@ -164,9 +165,8 @@ def write_story(
     chat = speaks_chat(llm) and not in_japanese
     if chat:
         parts = ", ".join(PART_MEANINGS[part] for part in PARTS[beats])
-        prompt = render(
-            "story_chat.txt", theme=request.theme, style=request.style, parts=parts, notes=notes_block(feedback)
-        )
+        template = "story_chat.txt"
+        prompt = render(template, theme=request.theme, style=request.style, parts=parts, notes=notes_block(feedback))
     else:
         template = story_ja.TEMPLATE if in_japanese else "story.txt"
         prompt = render(template, theme=request.theme, style=request.style, notes=notes_block(feedback))
@@ -188,6 +188,7 @@ def write_story(
         prompt=prompt,
         cue="" if chat else story_ja.CUE if in_japanese else "Story:",
         system=render("story_system.txt") if chat else None,
+        fixed_chars=fixed_length(template),
         schema=story_schema(beats, story_ja.TITLE_LENGTH) if in_japanese else story_schema(beats, whole_sentences=chat),
         parse=parse,
         score=score,

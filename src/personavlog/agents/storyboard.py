@@ -20,6 +20,7 @@ from personavlog.agents.base import (
     AgentTask,
     closed_object,
     example_shingles,
+    fixed_length,
     notes_block,
     notes_for_shot,
     render,
@@ -232,6 +233,7 @@ def _draft_shot(
     task = AgentTask(
         agent=AGENT,
         prompt=render("storyboard.txt", theme=request.theme, beat=beat, before=before, notes=notes),
+        fixed_chars=fixed_length("storyboard.txt"),
         cue="Shot:",
         schema=shot_schema(request.theme, story_part(story, part)),
         parse=lambda data: parse_shot(data, previous),

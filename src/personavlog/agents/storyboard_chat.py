@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from personavlog.agents.base import AgentTask, closed_object, notes_block, notes_for_shot, render
+from personavlog.agents.base import AgentTask, closed_object, fixed_length, notes_block, notes_for_shot, render
 from personavlog.agents.hints import allowed_times, allowed_weather, implied_places
 from personavlog.agents.shot_draft import ShotDraft, parse_shot
 from personavlog.agents.story import beat_index
@@ -174,6 +174,7 @@ def storyboard_task(
         prompt=prompt,
         cue="",
         system=render("storyboard_system.txt"),
+        fixed_chars=fixed_length("storyboard_chat.txt"),
         schema=storyboard_schema(request.theme, story, count),
         parse=lambda data: parse_storyboard(data, count),
         score=lambda drafts: score_storyboard(drafts, request.theme, story),
@@ -223,6 +224,7 @@ def redo_task(
         prompt=prompt,
         cue="",
         system=render("storyboard_system.txt"),
+        fixed_chars=fixed_length("storyboard_chat.txt"),
         schema=chat_shot_schema(request.theme, beat),
         parse=lambda data: parse_shot({k: v for k, v in data.items() if k != "films"}, previous),
         review=review,

@@ -17,6 +17,7 @@ from personavlog.agents.base import (
     AgentTask,
     closed_object,
     example_shingles,
+    fixed_length,
     load_template,
     notes_block,
     notes_for_shot,
@@ -231,6 +232,7 @@ def write_visuals(
         task = AgentTask(
             agent=AGENT,
             prompt=render("visual.txt", theme=request.theme, place=place, action=shot.action, notes=notes),
+            fixed_chars=fixed_length("visual.txt"),
             cue="Visual:",
             schema=VISUAL_SCHEMA,
             parse=parse_visual,
@@ -285,6 +287,7 @@ def _visuals_together(
         prompt=render("visual_chat.txt", theme=request.theme, shots=rows, which=which, notes=notes_block(feedback)),
         cue="",
         system=render("visual_system.txt"),
+        fixed_chars=fixed_length("visual_chat.txt"),
         schema=schema,
         parse=parse,
         max_tokens=70 * len(wanted) + 20,

@@ -21,7 +21,7 @@ import queue
 import re
 import threading
 from collections.abc import Callable, Generator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -209,7 +209,7 @@ def _encode_segment(
     clips: dict[int, Path],
     renderer: _SharedRenderer,
     settings: H264Settings,
-    encoded: queue.SimpleQueue[int],
+    encoded: queue.SimpleQueue[int | Future[None]],
     stop: threading.Event,
 ) -> None:
     """Draw and encode one segment on this thread into its file, which appears when whole; one count in `encoded`
@@ -292,28 +292,24 @@ def encode_segments(
     if not todo:
         return 0
     shared = _SharedRenderer(renderer)
-    encoded: queue.SimpleQueue[int] = queue.SimpleQueue()
+    # Frames encoded (ints) and finished encodes (their futures), in the order they happen: the caller blocks on it.
+    events: queue.SimpleQueue[int | Future[None]] = queue.SimpleQueue()
     stop = threading.Event()
     with ThreadPoolExecutor(max_workers=ENCODE_WORKERS, thread_name_prefix="compose-segment") as pool:
+        pending: set[Future[None]] = set()
         # Longest first, so that the segment left to encode alone at the end is a short one.
-        pending = {
-            pool.submit(_encode_segment, segment, timeline, clips, shared, settings, encoded, stop)
-            for segment in sorted(todo, key=lambda segment: -segment.frames)
-        }
+        for segment in sorted(todo, key=lambda segment: -segment.frames):
+            future = pool.submit(_encode_segment, segment, timeline, clips, shared, settings, events, stop)
+            pending.add(future)
+            future.add_done_callback(events.put)
         try:
             while pending:
-                finished = {future for future in pending if future.done()}
-                for future in finished:
-                    future.result()  # raises the segment's error
-                pending -= finished
-                try:
-                    done += encoded.get(timeout=0.05)
-                except queue.Empty:
+                event = events.get()
+                if isinstance(event, Future):
+                    pending.discard(event)
+                    event.result()  # raises the segment's error
                     continue
-                if on_progress is not None:
-                    on_progress(done, total)
-            while not encoded.empty():
-                done += encoded.get()
+                done += event
                 if on_progress is not None:
                     on_progress(done, total)
         except BaseException:

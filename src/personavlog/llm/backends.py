@@ -30,6 +30,11 @@ class LLMSettings(LLMOptions):
     )
     n_threads: int = Field(default=1, ge=1, description="1 is fastest on small CPUs: spinning threads stall under load")
     n_ctx: int = 4096
+    prefix_cache: bool = Field(
+        default=True,
+        description="keep the embedded model's state after each agent's fixed instructions and examples in the user "
+        "cache, so later runs (a redo, the next vlog) do not read them again",
+    )
     base_url: str = "http://127.0.0.1:8080/v1"
     model: str = "default"
     api_key_env: str | None = Field(default=None, description="name of the environment variable holding the API key")

@@ -61,11 +61,14 @@ class LLMClient(Protocol):
         max_tokens: int = 512,
         images: list[Path] | None = None,
         system: str | None = None,
+        fixed_chars: int | None = None,
     ) -> LLMResult:
         """Answer `prompt` with one JSON object that should match `schema`; same prompt and seed give the same answer.
 
         With `system`, the request is in an instruct model's form: `system` is the system prompt and `prompt` the
         user's turn (a client whose `chat` attribute is true understands it best; others prepend it).
+        `fixed_chars` (when given) says that `system` and the first `fixed_chars` characters of `prompt` are the
+        same in every call of this kind: a local model may keep its state after them (servers cache on their own).
 
         Raises LLMOutputError when the answer is not a JSON object, StageError when the backend cannot be used.
         """

@@ -16,7 +16,8 @@ from personavlog.llm import writers
 from personavlog.llm.backends import LLMSettings
 from personavlog.llm.base import LLMOutputError, LLMResult, LLMUsage, parse_json_object
 from personavlog.llm.chat_template import ChatMessage, ChatTemplateError, is_instruct, render_chat
-from personavlog.llm.sampling import ConstrainedSampler, PromptCache, SamplingParams
+from personavlog.llm.prefix_store import PrefixStore
+from personavlog.llm.sampling import PROMPT_BLOCK, ConstrainedSampler, PromptCache, SamplingParams
 from personavlog.llm.writers import DEFAULT_WRITER
 
 # Spin-waiting OpenMP threads stall badly on a loaded CPU; must be set before llama_cpp is imported.
@@ -98,6 +99,7 @@ class LlamaCppClient:
         """Whether agents should send their instruct-model form (a system prompt and a request)."""
         if style == "chat" and not self._template:
             raise PersonaVlogError(f'{self.model} has no chat template; set llm.prompt_style = "completion"')
+        self._store = PrefixStore(self.path, settings.n_ctx, settings.n_threads) if settings.prefix_cache else None
 
     def _prompt_tokens(self, prompt: str, system: str | None) -> tuple[list[int], str]:
         """The tokens to continue, and the text fed before the answer's first key (a space after a few-shot cue)."""
@@ -114,6 +116,19 @@ class LlamaCppClient:
         # The template writes any BOS itself; special=True reads its role markers as the special tokens they are.
         return self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True), ""
 
+    def _fixed_tokens(self, tokens: list[int], prompt: str, system: str | None, fixed_chars: int | None) -> int:
+        """How many leading prompt tokens, in whole PROMPT_BLOCKs, come from the system prompt and the prompt's
+        first `fixed_chars` characters alone (a token that straddles the border is not counted)."""
+        if fixed_chars is None or self._store is None:
+            return 0
+        head, _ = self._prompt_tokens(prompt[:fixed_chars], system)
+        shared = 0
+        for a, b in zip(head, tokens, strict=False):
+            if a != b:
+                break
+            shared += 1
+        return min(shared, len(tokens) - 1) // PROMPT_BLOCK * PROMPT_BLOCK
+
     def _token_text(self, token: int) -> str:
         if token < 0:
             return ""
@@ -129,6 +144,7 @@ class LlamaCppClient:
         max_tokens: int = 512,
         images: list[Path] | None = None,
         system: str | None = None,
+        fixed_chars: int | None = None,
     ) -> LLMResult:
         if images:
             raise StageError("llm", f"the embedded model {self.model} cannot read images; configure a vision model")
@@ -141,9 +157,15 @@ class LlamaCppClient:
                     "llm", f"the prompt ({len(tokens)} tokens) does not fit the context ({self.settings.n_ctx} tokens)"
                 )
             sampler = ConstrainedSampler(
-                self._llama, self._lib, SamplingParams(temperature=temperature), seed & 0xFFFFFFFF, self._cache
+                self._llama,
+                self._lib,
+                SamplingParams(temperature=temperature),
+                seed & 0xFFFFFFFF,
+                self._cache,
+                self._store,
             )
-            generation = sampler.complete_json(tokens, schema, min(max_tokens, budget), lead=lead)
+            fixed = self._fixed_tokens(tokens, prompt, system, fixed_chars)
+            generation = sampler.complete_json(tokens, schema, min(max_tokens, budget), lead=lead, fixed=fixed)
         text = generation.text
         usage = LLMUsage(prompt_tokens=generation.prompt_tokens, completion_tokens=generation.completion_tokens)
         try:

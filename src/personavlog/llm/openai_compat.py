@@ -57,7 +57,9 @@ class OpenAICompatClient:
         max_tokens: int = 512,
         images: list[Path] | None = None,
         system: str | None = None,
+        fixed_chars: int | None = None,
     ) -> LLMResult:
+        del fixed_chars  # a server keeps its own prompt cache
         started = time.monotonic()
         schema = without_marks(schema)
         while True:

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from personavlog.llm.base import ENDS_KEY, without_marks
+from personavlog.llm.prefix_store import PrefixStore
 
 PROMPT_BLOCK = 64
 SOFT_LIMIT_SLACK = 40
@@ -110,9 +111,18 @@ class PromptCache:
 class ConstrainedSampler:
     """Seeded sampling from a loaded `llama_cpp.Llama`; one instance per request."""
 
-    def __init__(self, llama: Any, lib: Any, params: SamplingParams, seed: int, cache: PromptCache):
+    def __init__(
+        self,
+        llama: Any,
+        lib: Any,
+        params: SamplingParams,
+        seed: int,
+        cache: PromptCache,
+        store: PrefixStore | None = None,
+    ):
         self.llama = llama
         self.cache = cache
+        self.store = store
         self.lib = lib
         self.params = params
         self.rng = np.random.Generator(np.random.PCG64(seed))
@@ -158,13 +168,20 @@ class ConstrainedSampler:
             grammar.close()
 
     def complete_json(
-        self, prompt_tokens: list[int], schema: dict[str, Any], max_tokens: int, lead: str = " "
+        self,
+        prompt_tokens: list[int],
+        schema: dict[str, Any],
+        max_tokens: int,
+        lead: str = " ",
+        fixed: int = 0,
     ) -> Generation:
         """A JSON object for `schema` after `prompt_tokens`, written part by part where the schema fixes its shape.
 
         `lead` is the text before the opening brace (a space after a few-shot cue, nothing after a chat prompt).
+        `fixed`: how many leading tokens (a multiple of PROMPT_BLOCK) every prompt of this kind shares; the state
+        after them is read from, or written to, the prefix store.
         """
-        self._evaluate_prompt(prompt_tokens)
+        self._evaluate_prompt(prompt_tokens, fixed)
         if not _fixed_shape(schema):
             generated, finish = self.generate(gbnf_for(json.dumps(schema)), max_tokens)
             return Generation(self._text(generated), len(prompt_tokens), len(generated), finish)
@@ -294,8 +311,9 @@ class ConstrainedSampler:
     def _text(self, tokens: list[int]) -> str:
         return self.llama.detokenize(tokens).decode("utf-8", errors="replace")
 
-    def _evaluate_prompt(self, tokens: list[int]) -> None:
-        """Bring the model's state to `tokens`, evaluated in canonical blocks; whole cached blocks are reused."""
+    def _evaluate_prompt(self, tokens: list[int], fixed: int = 0) -> None:
+        """Bring the model's state to `tokens`, evaluated in canonical blocks; whole cached blocks are reused, and
+        the first `fixed` tokens' state is restored from the prefix store when nothing longer is in memory."""
         llama = self.llama
         common = 0
         for a, b in zip(self.cache.tokens, tokens, strict=False):
@@ -303,16 +321,22 @@ class ConstrainedSampler:
                 break
             common += 1
         start = min(common, len(tokens) - 1) // PROMPT_BLOCK * PROMPT_BLOCK
-        if start > 0 and start <= llama.n_tokens and llama._ctx.kv_cache_seq_rm(-1, start, -1):
+        store = self.store if 0 < fixed < len(tokens) and fixed % PROMPT_BLOCK == 0 else None
+        if store is not None and fixed > start and store.load(self.lib, llama._ctx.ctx, tokens[:fixed]):
+            llama.input_ids[:fixed] = tokens[:fixed]
+            llama.n_tokens = start = fixed
+        elif start > 0 and start <= llama.n_tokens and llama._ctx.kv_cache_seq_rm(-1, start, -1):
             llama.n_tokens = start
         else:
             llama.reset()
             start = 0
-        self.cache.tokens = self.cache.tokens[:start]
+        self.cache.tokens = tokens[:start]
         for block in range(start, len(tokens), PROMPT_BLOCK):
             llama.eval(tokens[block : block + PROMPT_BLOCK])
             if block + PROMPT_BLOCK <= len(tokens):
                 self.cache.tokens = tokens[: block + PROMPT_BLOCK]
+            if store is not None and block + PROMPT_BLOCK == fixed and not store.has(tokens[:fixed]):
+                store.save(self.lib, llama._ctx.ctx, tokens[:fixed])
 
     def _penalise(self, logits: np.ndarray, recent: list[int]) -> None:
         penalty = self.params.repeat_penalty

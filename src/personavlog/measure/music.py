@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 from pydantic import BaseModel
 
@@ -29,20 +31,31 @@ def _mono(samples: np.ndarray) -> np.ndarray:
     return samples.mean(axis=1) if samples.ndim == 2 else samples
 
 
-def _spectrogram(samples: np.ndarray, rate: int, n_fft: int = 4096, hop: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+_FRAMES_PER_CHUNK = 256
+"""Spectrogram frames computed at once: memory stays a few MB whatever the length of the track."""
+
+
+def _spectrogram_chunks(samples: np.ndarray, rate: int, n_fft: int = 4096, hop: int = 1024) -> Iterator[np.ndarray]:
+    """Magnitude spectra of Hann-windowed frames, `_FRAMES_PER_CHUNK` rows at a time, in order."""
     mono = _mono(samples).astype(np.float64)
     if len(mono) < n_fft:
         mono = np.pad(mono, (0, n_fft - len(mono)))
     frames = np.lib.stride_tricks.sliding_window_view(mono, n_fft)[::hop]
-    spectrum = np.abs(np.fft.rfft(frames * np.hanning(n_fft), axis=1))
-    return spectrum, np.fft.rfftfreq(n_fft, 1.0 / rate)
+    window = np.hanning(n_fft)
+    for first in range(0, len(frames), _FRAMES_PER_CHUNK):
+        yield np.abs(np.fft.rfft(frames[first : first + _FRAMES_PER_CHUNK] * window, axis=1))
 
 
 def estimate_tempo(samples: np.ndarray, rate: int) -> float:
     hop = 512
-    spectrum, _ = _spectrogram(samples, rate, n_fft=2048, hop=hop)
-    log_spec = np.log1p(spectrum * 10)
-    flux = np.maximum(0.0, np.diff(log_spec, axis=0)).sum(axis=1)
+    parts, previous = [], None
+    for spectrum in _spectrogram_chunks(samples, rate, n_fft=2048, hop=hop):
+        log_spec = np.log1p(spectrum * 10)
+        if previous is not None:
+            log_spec = np.concatenate([previous, log_spec])
+        parts.append(np.maximum(0.0, np.diff(log_spec, axis=0)).sum(axis=1))
+        previous = log_spec[-1:]
+    flux = np.concatenate(parts)
     flux = flux - np.convolve(flux, np.ones(16) / 16, mode="same")
     flux = np.maximum(flux, 0)
     env_rate = rate / hop
@@ -63,10 +76,13 @@ def tempo_matches(measured: float, expected: float, tolerance: float = 0.08) -> 
 
 
 def chroma(samples: np.ndarray, rate: int) -> np.ndarray:
-    spectrum, freqs = _spectrogram(samples, rate)
+    n_fft = 4096
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / rate)
     keep = (freqs >= 55) & (freqs <= 2000)
     pitch_class = np.round(12 * np.log2(freqs[keep] / 440.0) + 9).astype(int) % 12
-    energy = (spectrum[:, keep] ** 2).sum(axis=0)
+    energy = np.zeros(int(keep.sum()))
+    for spectrum in _spectrogram_chunks(samples, rate, n_fft=n_fft):
+        energy += (spectrum[:, keep] ** 2).sum(axis=0)
     profile = np.bincount(pitch_class, weights=energy, minlength=12)
     return profile / (profile.sum() + 1e-12)
 
