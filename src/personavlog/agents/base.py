@@ -10,10 +10,13 @@ and the best valid one by `score` is kept.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
+import threading
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -193,15 +196,16 @@ def run_agent(
     base_seed = agent_seed(seed, task.agent, salt)
     best: tuple[float, T] | None = None
     errors: list[str] = []
-    for candidate in range(max(1, candidates)):
-        document = _sample(llm, task, base_seed, candidate, salt, log, errors)
-        if document is None:
-            continue
-        score = task.score(document)
-        if best is None or score > best[0]:
-            best = (score, document)
-        if best[0] >= task.good_enough:
-            break
+    documents = _candidates(llm, task, base_seed, max(1, candidates), salt, log, errors)
+    with contextlib.closing(documents):
+        for document in documents:
+            if document is None:
+                continue
+            score = task.score(document)
+            if best is None or score > best[0]:
+                best = (score, document)
+            if best[0] >= task.good_enough:
+                break
     if best is None:
         reason = f"no valid answer after {ATTEMPTS} tries: {errors[-1] if errors else 'none'}"
         if task.fallback is None:
@@ -217,6 +221,49 @@ def run_agent(
     return best[1]
 
 
+def _candidates(
+    llm: LLMClient,
+    task: AgentTask[T],
+    base_seed: int,
+    count: int,
+    salt: int,
+    log: AgentCallLog | None,
+    errors: list[str],
+) -> Generator[T | None, None, None]:
+    """The candidates' documents in order (None for one that never gave a valid answer), as `_sample` makes them.
+
+    A client that answers several calls at once (`parallel` > 1, each on its own context) gets the next candidates
+    asked while the caller weighs the current one; each answer depends only on its prompt and seed, so the
+    documents are those of asking one after another. The calls of a candidate the caller no longer wants (it
+    stopped iterating) are left out of `log` and `errors`, as if never made.
+    """
+    width = min(count, max(1, int(getattr(llm, "parallel", 1))))
+    if width == 1:
+        for candidate in range(count):
+            yield _sample(llm, task, base_seed, candidate, salt, log, errors)
+        return
+    wanted = threading.Event()
+    wanted.set()
+
+    def sample(candidate: int) -> tuple[T | None, AgentCallLog, list[str]]:
+        own_log, own_errors = AgentCallLog(), list[str]()
+        document = _sample(llm, task, base_seed, candidate, salt, own_log, own_errors, wanted)
+        return document, own_log, own_errors
+
+    pool = ThreadPoolExecutor(max_workers=width, thread_name_prefix=f"agent-{task.agent}")
+    try:
+        futures = [pool.submit(sample, candidate) for candidate in range(count)]
+        for future in futures:
+            document, own_log, own_errors = future.result()
+            if log is not None:
+                log.calls.extend(own_log.calls)
+            errors.extend(own_errors)
+            yield document
+    finally:
+        wanted.clear()  # a candidate still asking stops before its next try
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
 def _sample(
     llm: LLMClient,
     task: AgentTask[T],
@@ -225,8 +272,10 @@ def _sample(
     salt: int,
     log: AgentCallLog | None,
     errors: list[str],
+    wanted: threading.Event | None = None,
 ) -> T | None:
-    """One candidate: ask, validate, and ask again with the error until valid or out of attempts.
+    """One candidate: ask, validate, and ask again with the error until valid or out of attempts (or no longer
+    `wanted`).
 
     A document that is valid but that `task.review` objects to is asked for again once (reviews are about quality,
     not correctness, so they never cost more than one extra call per candidate); the second answer is used if
@@ -235,6 +284,8 @@ def _sample(
     retry_notes = ""
     reviewed: T | None = None
     for attempt in range(ATTEMPTS):
+        if wanted is not None and not wanted.is_set():
+            return None
         call_seed = (base_seed + 7919 * candidate + 104_729 * attempt) & 0x7FFFFFFF
         record = AgentCall(
             agent=task.agent, salt=salt, candidate=candidate, attempt=attempt, seed=call_seed, valid=False

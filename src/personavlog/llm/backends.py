@@ -30,6 +30,12 @@ class LLMSettings(LLMOptions):
     )
     n_threads: int = Field(default=1, ge=1, description="1 is fastest on small CPUs: spinning threads stall under load")
     n_ctx: int = 4096
+    parallel: int = Field(
+        default=2,
+        ge=1,
+        description="calls the embedded model answers at once, each on its own context of n_threads threads "
+        "(an agent's candidates are asked together); at most the CPU count",
+    )
     prefix_cache: bool = Field(
         default=True,
         description="keep the embedded model's state after each agent's fixed instructions and examples in the user "

@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,53 @@ from personavlog.llm.writers import DEFAULT_WRITER
 # Spin-waiting OpenMP threads stall badly on a loaded CPU; must be set before llama_cpp is imported.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-_MODELS: dict[tuple[str, int, int], tuple[Any, PromptCache]] = {}
 _LOCK = threading.Lock()
+
+
+@dataclass
+class _Context:
+    llama: Any
+    """A `llama_cpp.Llama`; every context of one model shares its weights."""
+    cache: PromptCache
+
+
+class _Contexts:
+    """The contexts of one loaded model: each answers one call at a time, several calls run at once.
+
+    A call takes the free context with the lowest index, so calls made one after another all use the first one
+    (and its prompt cache).
+    """
+
+    def __init__(self, llama: Any):
+        self.contexts = [_Context(llama, PromptCache(tokens=[]))]
+        self._busy = [False]
+        self._changed = threading.Condition()
+
+    def ensure(self, count: int) -> None:
+        with self._changed:
+            while len(self.contexts) < count:
+                self.contexts.append(_Context(_another_context(self.contexts[0].llama), PromptCache(tokens=[])))
+                self._busy.append(False)
+
+    @contextlib.contextmanager
+    def take(self, limit: int) -> Iterator[_Context]:
+        """The first free context among the first `limit`, waiting for one if all are busy."""
+        with self._changed:
+            while True:
+                free = next((i for i in range(min(limit, len(self.contexts))) if not self._busy[i]), None)
+                if free is not None:
+                    break
+                self._changed.wait()
+            self._busy[free] = True
+        try:
+            yield self.contexts[free]
+        finally:
+            with self._changed:
+                self._busy[free] = False
+                self._changed.notify_all()
+
+
+_MODELS: dict[tuple[str, int, int], _Contexts] = {}
 
 
 def default_model_path(preset: str = DEFAULT_WRITER) -> Path:
@@ -52,7 +98,7 @@ def _native_stderr_silenced() -> Iterator[None]:
         os.close(devnull)
 
 
-def _load(path: Path, n_ctx: int, n_threads: int) -> tuple[Any, PromptCache]:
+def _load(path: Path, n_ctx: int, n_threads: int) -> _Contexts:
     key = (str(path), n_ctx, n_threads)
     with _LOCK:
         if key not in _MODELS:
@@ -73,8 +119,32 @@ def _load(path: Path, n_ctx: int, n_threads: int) -> tuple[Any, PromptCache]:
                     seed=0,
                     verbose=False,
                 )
-            _MODELS[key] = (llama, PromptCache(tokens=[]))
+            _MODELS[key] = _Contexts(llama)
         return _MODELS[key]
+
+
+def _another_context(llama: Any) -> Any:
+    """A `Llama` with a context of its own on `llama`'s model: the weights stay in memory once (a second `Llama`
+    from the same file would load them again, ~4x the memory of a context)."""
+    import numpy as np
+    from llama_cpp import _internals
+
+    other = object.__new__(type(llama))
+    other.__dict__.update(llama.__dict__)
+    other._stack = contextlib.ExitStack()  # closes only what is this context's own
+    with _native_stderr_silenced():
+        other._ctx = other._stack.enter_context(
+            contextlib.closing(_internals.LlamaContext(model=llama._model, params=llama.context_params, verbose=False))
+        )
+    other._batch = other._stack.enter_context(
+        contextlib.closing(
+            _internals.LlamaBatch(n_tokens=llama.n_batch, embd=0, n_seq_max=llama.context_params.n_ctx, verbose=False)
+        )
+    )
+    other._candidates = _internals.LlamaTokenDataArray(n_vocab=llama.n_vocab())
+    other.n_tokens = 0
+    other.input_ids = np.ndarray((llama.n_ctx(),), dtype=np.intc)
+    return other
 
 
 class LlamaCppClient:
@@ -88,7 +158,11 @@ class LlamaCppClient:
         self.settings = settings
         self.path = Path(settings.model_path) if settings.model_path else default_model_path(settings.writer)
         self.model = self.path.name
-        self._llama, self._cache = _load(self.path, settings.n_ctx, settings.n_threads)
+        self._contexts = _load(self.path, settings.n_ctx, settings.n_threads)
+        self.parallel = max(1, min(settings.parallel, os.cpu_count() or 1))
+        """Calls answered at once, each on its own context (agents ask for their candidates together)."""
+        self._contexts.ensure(self.parallel)
+        self._llama = self._contexts.contexts[0].llama
         import llama_cpp
 
         self._lib = llama_cpp
@@ -149,7 +223,7 @@ class LlamaCppClient:
         if images:
             raise StageError("llm", f"the embedded model {self.model} cannot read images; configure a vision model")
         started = time.monotonic()
-        with _LOCK:
+        with self._contexts.take(self.parallel) as context:
             tokens, lead = self._prompt_tokens(prompt, system)
             budget = self.settings.n_ctx - len(tokens) - 64  # 64: room for the JSON keys fed between values
             if budget < 16:
@@ -157,11 +231,11 @@ class LlamaCppClient:
                     "llm", f"the prompt ({len(tokens)} tokens) does not fit the context ({self.settings.n_ctx} tokens)"
                 )
             sampler = ConstrainedSampler(
-                self._llama,
+                context.llama,
                 self._lib,
                 SamplingParams(temperature=temperature),
                 seed & 0xFFFFFFFF,
-                self._cache,
+                context.cache,
                 self._store,
             )
             fixed = self._fixed_tokens(tokens, prompt, system, fixed_chars)
