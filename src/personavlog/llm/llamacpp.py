@@ -38,7 +38,8 @@ class _Contexts:
     """The contexts of one loaded model: each answers one call at a time, several calls run at once.
 
     A call takes the free context with the lowest index, so calls made one after another all use the first one
-    (and its prompt cache).
+    (and its prompt cache); a second context is made when a call finds the first one busy, and freed by
+    `release_spare` (about 150 MB each, KV cache and buffers).
     """
 
     def __init__(self, llama: Any):
@@ -46,18 +47,16 @@ class _Contexts:
         self._busy = [False]
         self._changed = threading.Condition()
 
-    def ensure(self, count: int) -> None:
-        with self._changed:
-            while len(self.contexts) < count:
-                self.contexts.append(_Context(_another_context(self.contexts[0].llama), PromptCache(tokens=[])))
-                self._busy.append(False)
-
     @contextlib.contextmanager
     def take(self, limit: int) -> Iterator[_Context]:
-        """The first free context among the first `limit`, waiting for one if all are busy."""
+        """The first free context among the first `limit` (made if need be), waiting for one if all are busy."""
         with self._changed:
             while True:
                 free = next((i for i in range(min(limit, len(self.contexts))) if not self._busy[i]), None)
+                if free is None and len(self.contexts) < limit:
+                    self.contexts.append(_Context(_another_context(self.contexts[0].llama), PromptCache(tokens=[])))
+                    self._busy.append(False)
+                    free = len(self.contexts) - 1
                 if free is not None:
                     break
                 self._changed.wait()
@@ -68,6 +67,16 @@ class _Contexts:
             with self._changed:
                 self._busy[free] = False
                 self._changed.notify_all()
+
+    def release_spare(self) -> None:
+        """Free every context but the first, once the calls they are answering have finished."""
+        with self._changed:
+            while any(self._busy[1:]):
+                self._changed.wait()
+            spare = [context.llama for context in self.contexts[1:]]
+            del self.contexts[1:], self._busy[1:]
+        for llama in spare:
+            llama._stack.close()
 
 
 _MODELS: dict[tuple[str, int, int], _Contexts] = {}
@@ -161,7 +170,6 @@ class LlamaCppClient:
         self._contexts = _load(self.path, settings.n_ctx, settings.n_threads)
         self.parallel = max(1, min(settings.parallel, os.cpu_count() or 1))
         """Calls answered at once, each on its own context (agents ask for their candidates together)."""
-        self._contexts.ensure(self.parallel)
         self._llama = self._contexts.contexts[0].llama
         import llama_cpp
 
@@ -174,6 +182,10 @@ class LlamaCppClient:
         if style == "chat" and not self._template:
             raise PersonaVlogError(f'{self.model} has no chat template; set llm.prompt_style = "completion"')
         self._store = PrefixStore(self.path, settings.n_ctx, settings.n_threads) if settings.prefix_cache else None
+
+    def release_spare_contexts(self) -> None:
+        """Free the contexts beyond the first (their memory) until calls run at once again."""
+        self._contexts.release_spare()
 
     def _prompt_tokens(self, prompt: str, system: str | None) -> tuple[list[int], str]:
         """The tokens to continue, and the text fed before the answer's first key (a space after a few-shot cue)."""

@@ -124,6 +124,7 @@ class Pipeline:
         manifest.timeline = timing.build_timeline(board, lines, durations, width, height, request.fps)
         ctx.save()
 
+        ctx.backends.rest_llm()
         clips = [ClipStage(shot.id, index) for index, shot in enumerate(board.shots)]
         prefetch_clips(ctx, clips)
         with MeasureAhead() as ahead:
@@ -144,6 +145,7 @@ class Pipeline:
         if feedback:
             self.reviews.run(manifest, music.review(ctx, self.reviews))
 
+        ctx.backends.rest_llm()
         compose = ComposeStage()
         compose.run(ctx)
         if feedback:

@@ -25,6 +25,14 @@ class RunBackends:
     def llm(self) -> LLMClient:
         return cast("LLMClient", create_llm(self.settings.llm))
 
+    def rest_llm(self) -> None:
+        """Free what the agents' LLM holds only to answer several calls at once (the stages after the plan seldom
+        ask it anything); nothing when it was never made."""
+        if "llm" in self.__dict__:
+            release = getattr(self.llm, "release_spare_contexts", None)
+            if release is not None:
+                release()
+
     @functools.cached_property
     def judge(self) -> LLMClient | None:
         """The configured vision model that judges keyframes, or None."""
