@@ -98,3 +98,41 @@ def test_each_clip_is_measured_once_beside_the_render_and_reviewed_in_order(
     reviewed = [int(c.target.split()[1]) for c in clip_critiques if c.round == 0]
     assert sorted(set(reviewed)) == shots and reviewed == sorted(reviewed)
     assert all(c.measured for c in clip_critiques)
+
+
+def test_the_soundtrack_is_mastered_once_beside_the_clip_critics_and_used_by_the_compose(
+    stale_clips: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from personavlog.compose import render
+
+    events: list[str] = []
+    real_master, real_compose, real_clip = render.master_sound, render.compose_vlog, visual.critique_clip
+
+    def master_sound(*args: object, **kwargs: object) -> render.MasteredSound:
+        events.append("master")
+        sound = real_master(*args, **kwargs)  # type: ignore[arg-type]
+        made.append(sound)
+        return sound
+
+    def compose_vlog(*args: object, **kwargs: object) -> object:
+        events.append("compose")
+        given.append(kwargs.get("sound"))
+        return real_compose(*args, **kwargs)  # type: ignore[arg-type]
+
+    def critique_clip(shot_id: int, *args: object, **kwargs: object) -> list:
+        events.append(f"clip {shot_id}")
+        return real_clip(shot_id, *args, **kwargs)  # type: ignore[arg-type]
+
+    made: list[render.MasteredSound] = []
+    given: list[object] = []
+    monkeypatch.setattr(render, "master_sound", master_sound)
+    monkeypatch.setattr(render, "compose_vlog", compose_vlog)
+    monkeypatch.setattr(visual, "critique_clip", critique_clip)
+    manifest = resume_vlog(stale_clips)
+
+    assert manifest.status == "done"
+    assert events.count("master") == 1, events
+    assert events.index("master") < events.index("compose")
+    assert given and given[0] is made[0], "the compose used the soundtrack mastered ahead"
+    report = manifest.compose_report
+    assert report is not None and report.integrated_lufs == pytest.approx(-16.0, abs=1.0)

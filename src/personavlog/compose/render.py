@@ -7,6 +7,7 @@ import math
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import av
@@ -15,7 +16,7 @@ from personavlog.compose.audio_mix import MixSettings, mix_audio
 from personavlog.compose.captions import CaptionRenderer, CaptionTrack
 from personavlog.compose.cues import plan_cues
 from personavlog.compose.encode import H264Settings, remux_vlog, steady_x264_asm
-from personavlog.compose.master import master_soundtrack
+from personavlog.compose.master import Soundtrack, master_soundtrack
 from personavlog.compose.segments import ENCODER_THREADS, encode_segments, plan_segments, remove_unused
 from personavlog.compose.srt import write_srt
 from personavlog.errors import StageError
@@ -23,6 +24,32 @@ from personavlog.schema import ComposeReport, Timeline
 
 Progress = Callable[[int, int], None]
 """Called as on_progress(frames_done, frames_total) while the video encodes."""
+
+
+@dataclass(frozen=True)
+class MasteredSound:
+    """The vlog's finished soundtrack and where each voice line sits in it (what the captions follow)."""
+
+    soundtrack: Soundtrack
+    spans: dict[int, tuple[float, float]]
+    ducking_db: float
+
+
+def master_sound(
+    timeline: Timeline,
+    voices: dict[int, Path],
+    music: Path,
+    *,
+    target_lufs: float = -16.0,
+    peak_limit_db: float = -1.0,
+    audio_bit_rate: int = 160_000,
+    mix_settings: MixSettings | None = None,
+) -> MasteredSound:
+    """Voice lines over the ducked music, loudness-normalised, peak-limited and AAC-encoded (no video needed)."""
+    mix = mix_audio(timeline, voices, music, mix_settings)
+    spans = {span.shot_id: (span.start_s, span.end_s) for span in mix.voice_spans}
+    soundtrack = master_soundtrack(mix.audio, mix.rate, target_lufs, peak_limit_db, audio_bit_rate)
+    return MasteredSound(soundtrack=soundtrack, spans=spans, ducking_db=mix.ducking_db)
 
 
 def _check_inputs(timeline: Timeline, clips: dict[int, Path], voices: dict[int, Path], music: Path) -> None:
@@ -71,6 +98,7 @@ def compose_vlog(
     peak_limit_db: float = -1.0,
     audio_bit_rate: int = 160_000,
     mix_settings: MixSettings | None = None,
+    sound: MasteredSound | None = None,
 ) -> ComposeReport:
     """Render the vlog: clips joined by mood-chosen transitions, burned-in captions, voice over ducked music, -16 LUFS.
 
@@ -81,17 +109,24 @@ def compose_vlog(
     packets are then joined with the soundtrack's without re-encoding. Frames stream from the clip
     decoders to the encoders one at a time, so memory does not grow with the length of the video.
     Segments the cut no longer uses are deleted from `segments_dir` once the vlog is written.
-    `preset` and `crf` go to libx264; `on_progress(done, total)` is called after each encoded frame.
+    `preset` and `crf` go to libx264; `on_progress(done, total)` is called after each encoded frame. `sound`:
+    the soundtrack `master_sound` made of the same voices, music and settings beforehand (None: made here).
     `out_mp4` and `out_srt` appear only once complete.
     Raises StageError when an input file is missing.
     """
     started = time.perf_counter()
     _check_inputs(timeline, clips, voices, music)
-    mix = mix_audio(timeline, voices, music, mix_settings)
-    spans = {span.shot_id: (span.start_s, span.end_s) for span in mix.voice_spans}
-    ducking_db = mix.ducking_db
-    soundtrack = master_soundtrack(mix.audio, mix.rate, target_lufs, peak_limit_db, audio_bit_rate)
-    del mix
+    if sound is None:
+        sound = master_sound(
+            timeline,
+            voices,
+            music,
+            target_lufs=target_lufs,
+            peak_limit_db=peak_limit_db,
+            audio_bit_rate=audio_bit_rate,
+            mix_settings=mix_settings,
+        )
+    soundtrack, spans, ducking_db = sound.soundtrack, sound.spans, sound.ducking_db
 
     renderer = CaptionRenderer(timeline.width, timeline.height, font_path)
     cues = plan_cues(timeline, spans, renderer.layout)

@@ -124,8 +124,16 @@ class Pipeline:
         manifest.timeline = timing.build_timeline(board, lines, durations, width, height, request.fps)
         ctx.save()
 
+        # The music needs only the timeline: made before the clips, so that the soundtrack is ready to master
+        # while the last clips are measured.
+        music = MusicStage()
+        music.run(ctx)
+        if feedback:
+            self.reviews.run(manifest, music.review(ctx, self.reviews))
+
         ctx.backends.rest_llm()
         clips = [ClipStage(shot.id, index) for index, shot in enumerate(board.shots)]
+        compose = ComposeStage()
         prefetch_clips(ctx, clips)
         with MeasureAhead() as ahead:
             # Each clip's critics measure it while the next one renders; the reviews follow, in order.
@@ -134,19 +142,14 @@ class Pipeline:
                 ahead_review = clip.review(ctx, self.reviews) if feedback else None
                 if ahead_review is not None and self.reviews.due(manifest, ahead_review):
                     ahead.submit(ahead_review.key, clip.measure_ahead(ctx, self.reviews))
+            compose.master_ahead(ctx)  # beside the last clips' measurement
             if feedback:
                 for clip in clips:
                     review = clip.review(ctx, self.reviews)
                     ahead.wait(review.key)
                     self.reviews.run(manifest, review)
 
-        music = MusicStage()
-        music.run(ctx)
-        if feedback:
-            self.reviews.run(manifest, music.review(ctx, self.reviews))
-
         ctx.backends.rest_llm()
-        compose = ComposeStage()
         compose.run(ctx)
         if feedback:
             self.reviews.run(manifest, compose.review(ctx, self.reviews))

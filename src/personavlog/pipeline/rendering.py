@@ -15,7 +15,7 @@ from typing import Any
 from personavlog import timing
 from personavlog.engines.visual.base import ShotRenderSpec
 from personavlog.feedback import policy
-from personavlog.fsutil import sha256_file
+from personavlog.fsutil import sha256_file, sha256_json
 from personavlog.manifest import AssetId, AssetKind, Manifest, StageId, StageName, document_hash
 from personavlog.pipeline.review import Failed, Review, ReviewLoop, not_measured
 from personavlog.pipeline.stage import RunContext, Stage, asset_output, planned
@@ -313,15 +313,50 @@ class ComposeStage(Stage):
         run = ctx.run
         return run.asset_intact(ctx.manifest, run.video) and run.asset_intact(ctx.manifest, run.srt)
 
+    def _loudness(self, ctx: RunContext) -> tuple[float, float]:
+        """(target LUFS, peak limit in dBTP): the defaults, or what a retake of the mastering asked for."""
+        retake = ctx.manifest.retakes.get(self.id)
+        target_lufs = retake.target_lufs if retake is not None else None
+        peak_limit_db = retake.peak_limit_db if retake is not None else None
+        return (
+            DEFAULT_TARGET_LUFS if target_lufs is None else target_lufs,
+            DEFAULT_PEAK_LIMIT_DB if peak_limit_db is None else peak_limit_db,
+        )
+
+    def _sound_key(self, ctx: RunContext) -> str:
+        """What the soundtrack depends on: the timeline, the voice lines, the music and the loudness targets."""
+        manifest = ctx.manifest
+        timeline = planned(manifest.timeline, "timeline")
+        used = [AssetId(AssetKind.VOICE, s.shot_id) for s in timeline.shots] + [AssetId(AssetKind.MUSIC)]
+        return sha256_json(
+            {
+                "timeline": document_hash(timeline),
+                "assets": {str(asset): manifest.assets[asset].sha256 for asset in used if asset in manifest.assets},
+                "loudness": self._loudness(ctx),
+            }
+        )
+
+    def master_ahead(self, ctx: RunContext) -> None:
+        """Mix and master the soundtrack now, when the compose will need a new one: the caller does it while the
+        clip critics measure on the other core, and `compute` takes it if its inputs are still the same."""
+        from personavlog.compose.render import master_sound
+
+        if self.is_current(ctx):
+            return
+        timeline = planned(ctx.manifest.timeline, "timeline")
+        voices = {s.shot_id: ctx.run.voice(s.shot_id) for s in timeline.shots}
+        target_lufs, peak_limit_db = self._loudness(ctx)
+        sound = master_sound(timeline, voices, ctx.run.music, target_lufs=target_lufs, peak_limit_db=peak_limit_db)
+        ctx.mastered = (self._sound_key(ctx), sound)
+
     def compute(self, ctx: RunContext) -> None:
         from personavlog.compose.render import compose_vlog
 
         manifest, run = ctx.manifest, ctx.run
         timeline = planned(manifest.timeline, "timeline")
         shot_ids = [s.shot_id for s in timeline.shots]
-        retake = manifest.retakes.get(self.id)
-        target_lufs = retake.target_lufs if retake is not None else None
-        peak_limit_db = retake.peak_limit_db if retake is not None else None
+        mastered, ctx.mastered = ctx.mastered, None
+        target_lufs, peak_limit_db = self._loudness(ctx)
         manifest.compose_report = compose_vlog(
             timeline,
             clips={i: run.clip(i) for i in shot_ids},
@@ -331,8 +366,9 @@ class ComposeStage(Stage):
             out_srt=run.srt,
             on_progress=FrameThrottle(ctx.emit, str(self.id)),
             segments_dir=run.segments_dir,
-            target_lufs=DEFAULT_TARGET_LUFS if target_lufs is None else target_lufs,
-            peak_limit_db=DEFAULT_PEAK_LIMIT_DB if peak_limit_db is None else peak_limit_db,
+            target_lufs=target_lufs,
+            peak_limit_db=peak_limit_db,
+            sound=mastered[1] if mastered is not None and mastered[0] == self._sound_key(ctx) else None,
         )
         run.record_asset(manifest, run.video, self.id)
         run.record_asset(manifest, run.srt, self.id)
