@@ -187,7 +187,7 @@ def _digest(path: Path) -> str | None:
     return sha256_file(path) if path.exists() else None
 
 
-def redo_figures(run: RunDir, cold_wall_s: float, settings: Settings) -> dict[str, Any]:
+def redo_figures(run: RunDir, cold_wall_s: float, settings: Settings | None = None) -> dict[str, Any]:
     """Redo the middle shot of the finished vlog in `run` with `REDO_NOTE`, through the API that `personavlog redo`
     calls: its wall time, that over the cold run's, which of the shot's files changed, and whether every other
     shot's clip stayed byte-identical."""
