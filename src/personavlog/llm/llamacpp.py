@@ -18,7 +18,7 @@ from personavlog.llm.backends import LLMSettings
 from personavlog.llm.base import LLMOutputError, LLMResult, LLMUsage, parse_json_object
 from personavlog.llm.chat_template import ChatMessage, ChatTemplateError, is_instruct, render_chat
 from personavlog.llm.prefix_store import PrefixStore
-from personavlog.llm.sampling import PROMPT_BLOCK, ConstrainedSampler, PromptCache, SamplingParams
+from personavlog.llm.sampling import PROMPT_BLOCK, ConstrainedSampler, PromptCache, SamplingParams, shared_prefix
 from personavlog.llm.writers import DEFAULT_WRITER
 
 # Spin-waiting OpenMP threads stall badly on a loaded CPU; must be set before llama_cpp is imported.
@@ -39,7 +39,7 @@ class _Contexts:
 
     A call takes the free context with the lowest index, so calls made one after another all use the first one
     (and its prompt cache); a second context is made when a call finds the first one busy, and freed by
-    `release_spare` (about 150 MB each, KV cache and buffers).
+    `release_spare` (about 90 MB each, KV cache and buffers).
     """
 
     def __init__(self, llama: Any):
@@ -208,12 +208,7 @@ class LlamaCppClient:
         if fixed_chars is None or self._store is None:
             return 0
         head, _ = self._prompt_tokens(prompt[:fixed_chars], system)
-        shared = 0
-        for a, b in zip(head, tokens, strict=False):
-            if a != b:
-                break
-            shared += 1
-        return min(shared, len(tokens) - 1) // PROMPT_BLOCK * PROMPT_BLOCK
+        return min(shared_prefix(head, tokens), len(tokens) - 1) // PROMPT_BLOCK * PROMPT_BLOCK
 
     def _token_text(self, token: int) -> str:
         if token < 0:

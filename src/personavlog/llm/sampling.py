@@ -315,12 +315,7 @@ class ConstrainedSampler:
         """Bring the model's state to `tokens`, evaluated in canonical blocks; whole cached blocks are reused, and
         the first `fixed` tokens' state is restored from the prefix store when nothing longer is in memory."""
         llama = self.llama
-        common = 0
-        for a, b in zip(self.cache.tokens, tokens, strict=False):
-            if a != b:
-                break
-            common += 1
-        start = min(common, len(tokens) - 1) // PROMPT_BLOCK * PROMPT_BLOCK
+        start = min(shared_prefix(self.cache.tokens, tokens), len(tokens) - 1) // PROMPT_BLOCK * PROMPT_BLOCK
         store = self.store if 0 < fixed < len(tokens) and fixed % PROMPT_BLOCK == 0 else None
         if store is not None and fixed > start and store.load(self.lib, llama._ctx.ctx, tokens[:fixed]):
             llama.input_ids[:fixed] = tokens[:fixed]
@@ -367,6 +362,16 @@ class ConstrainedSampler:
         keep = int(np.searchsorted(np.cumsum(probs), self.params.top_p) + 1)
         ids, probs = ids[:keep], probs[:keep] / probs[:keep].sum()
         return int(self.rng.choice(ids, p=probs))
+
+
+def shared_prefix(a: list[int], b: list[int]) -> int:
+    """How many leading tokens `a` and `b` have in common."""
+    count = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        count += 1
+    return count
 
 
 def _fixed_shape(schema: dict[str, Any]) -> bool:
