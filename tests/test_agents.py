@@ -511,3 +511,16 @@ def test_visual_details_drop_people_and_copied_example_clauses() -> None:
         {"details": "red paper lanterns, a wet cobbled street, a woman in red", "motion": "rain drips from the awning"}
     )
     assert details == "a wet cobbled street" and motion == "rain drips from the awning"
+
+
+def test_visual_motion_keeps_what_moves_around_the_person() -> None:
+    details = "a chalkboard menu, steaming cups"
+    _, motion = parse_visual({"details": details, "motion": "water drips from a window and splashes on my feet"})
+    assert motion == "water drips from a window"
+    still = "rain falling and rippling in puddles"
+    _, motion = parse_visual({"details": details, "motion": "clouds roll over me"}, still_motion=still)
+    assert motion == still
+    with pytest.raises(ValueError, match="motion is too short"):
+        parse_visual({"details": details, "motion": "clouds roll over me"})
+    with pytest.raises(ValueError, match="motion is too short"):
+        parse_visual({"details": details, "motion": "she"}, still_motion=still)

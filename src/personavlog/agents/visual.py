@@ -117,7 +117,7 @@ _WEATHER_MOTION = {
     Weather.WIND: "leaves and branches swaying in the wind",
 }
 _PEOPLE = re.compile(
-    r"\b(?:woman|man|girl|boy|lady|guy|she|he|her|his|i|me|my|hair|wearing|dressed|eyes|face|lips|lipstick|"
+    r"\b(?:woman|man|person|girl|boy|lady|guy|she|he|her|his|i|me|my|hair|wearing|dressed|eyes|face|lips|lipstick|"
     r"smile|skin|beard|jacket|coat|shirt|dress|sweater|hoodie|glasses)\b",
     re.IGNORECASE,
 )
@@ -172,23 +172,34 @@ _EXAMPLE_CLAUSES = frozenset(
 )
 
 
+_JOINS = re.compile(r"\s+(?:and|while|as|then|so)\s+|[;()]", re.IGNORECASE)
+
+
 def _own_clauses(text: str) -> str:
     """Drop the clauses that describe a person (the persona's description is the only one in the prompt) and
-    those copied word for word from an example (a small model loves "red paper lanterns")."""
-    return ", ".join(
-        clause
-        for clause in text.split(",")
-        if not _PEOPLE.search(clause) and normalised(clause) not in _EXAMPLE_CLAUSES
-    )
+    those copied word for word from an example (a small model loves "red paper lanterns").
+
+    A clause that names a person is split at its joins first, so that "rain drips from the awning and wets my
+    feet" keeps "rain drips from the awning"."""
+    kept = []
+    for clause in text.split(","):
+        parts = _JOINS.split(clause) if _PEOPLE.search(clause) else [clause]
+        kept += [part for part in parts if not _PEOPLE.search(part) and normalised(part) not in _EXAMPLE_CLAUSES]
+    return ", ".join(part.strip() for part in kept if part.strip())
 
 
-def parse_visual(data: dict[str, Any]) -> tuple[str, str]:
+def parse_visual(data: dict[str, Any], still_motion: str | None = None) -> tuple[str, str]:
+    """Details and motion from an answer. A motion that only moved the person (who is animated from the action,
+    not from this prompt) becomes `still_motion`, what moves around anyone in that weather, when one is given."""
     details = tidy_phrase(_own_clauses(_phrase(str(data.get("details", "")))), 16)
-    motion = tidy_phrase(_own_clauses(_phrase(str(data.get("motion", "")))), 14)
+    written = _phrase(str(data.get("motion", "")))
+    motion = tidy_phrase(_own_clauses(written), 14)
     if word_count(details) < 3:
         raise ValueError("details are too short; name a few things in the frame, not the person")
     if word_count(motion) < 3:
-        raise ValueError("motion is too short; say what moves")
+        if still_motion is None or word_count(written) < 3:
+            raise ValueError("motion is too short; say what moves around the person: light, weather, things")
+        motion = still_motion
     return details, motion
 
 
@@ -235,7 +246,7 @@ def write_visuals(
             fixed_chars=fixed_length("visual.txt"),
             cue="Visual:",
             schema=VISUAL_SCHEMA,
-            parse=parse_visual,
+            parse=functools.partial(parse_visual, still_motion=_WEATHER_MOTION[shot.weather]),
             review=lambda pair: review_visual(pair, examples),
             score=lambda pair: keyword_coverage(theme_keys, pair[0]) + (1.0 if word_count(pair[0]) >= 5 else 0.0),
             max_tokens=90,
@@ -277,7 +288,8 @@ def _visuals_together(
         for shot in wanted:
             answer = data.get(f"shot_{shot.id}")
             try:
-                pairs[shot.id] = parse_visual(answer if isinstance(answer, dict) else {})
+                data = answer if isinstance(answer, dict) else {}
+                pairs[shot.id] = parse_visual(data, still_motion=_WEATHER_MOTION[shot.weather])
             except ValueError:
                 pairs[shot.id] = plan_visual(shot)
         return pairs
