@@ -46,11 +46,12 @@ def plan(llm: LlamaCppClient) -> dict[str, Any]:
 
 def test_an_instruct_model_is_asked_through_its_chat_template(llm: LlamaCppClient) -> None:
     assert llm.chat and llm.model.startswith("qwen2.5-coder-0.5b")
-    tokens, lead = llm._prompt_tokens("Say hi.", "You answer with JSON only.")
-    text = llm._llama.detokenize(tokens, special=True).decode()
+    llama = llm._contexts().contexts[0].llama
+    tokens, lead = llm._prompt_tokens(llama, "Say hi.", "You answer with JSON only.")
+    text = llama.detokenize(tokens, special=True).decode()
     assert text.startswith("<|im_start|>system\nYou answer with JSON only.<|im_end|>")
     assert text.endswith("<|im_start|>assistant\n") and lead == ""
-    start = llm._llama.tokenize(b"<|im_start|>", add_bos=False, special=True)
+    start = llama.tokenize(b"<|im_start|>", add_bos=False, special=True)
     assert len(start) == 1 and tokens[0] == start[0]  # the role marker is one special token, not text
 
 

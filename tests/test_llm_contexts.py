@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import threading
+from pathlib import Path
 from typing import Any
 
 import llama_cpp
@@ -14,6 +16,7 @@ import pytest
 from personavlog.agents.base import AgentCallLog, AgentTask, fixed_length, render, run_agent
 from personavlog.agents.visual import VISUAL_SCHEMA, parse_visual
 from personavlog.config import LLMSettings
+from personavlog.llm import llamacpp
 from personavlog.llm.llamacpp import LlamaCppClient
 
 
@@ -103,3 +106,24 @@ def test_two_contexts_answer_at_the_same_time(
     assert answers == {
         s: two.complete_json(task.prompt + task.cue, task.schema, seed=s, max_tokens=90).text for s in (1, 2)
     }
+
+
+def test_an_unloaded_model_frees_its_memory_and_answers_the_same_after_loading_again(
+    clients: tuple[LlamaCppClient, LlamaCppClient],
+) -> None:
+    _, two = clients
+    task = _task()
+
+    def ask() -> str:
+        return two.complete_json(task.prompt + task.cue, task.schema, seed=5, max_tokens=90).text
+
+    def resident_mib() -> float:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    before = ask()
+    loaded = resident_mib()
+    two.unload()
+    assert two.path not in {Path(key[0]) for key in llamacpp._MODELS}
+    assert loaded - resident_mib() > 150  # the weights (~250 MB on disk) and the context are gone
+    assert ask() == before

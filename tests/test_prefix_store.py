@@ -35,7 +35,7 @@ class EvaluationSpy:
 
     def __init__(self, client: LlamaCppClient, monkeypatch: pytest.MonkeyPatch):
         self.starts: list[int] = []
-        llama = client._llama
+        llama = client._contexts().contexts[0].llama
         real = llama.eval
 
         def spied(tokens: Any) -> None:
@@ -68,7 +68,7 @@ def test_the_fixed_prefix_is_saved_once_restored_later_and_changes_no_answer(
     (saved,) = (tmp_path / "on" / "personavlog" / "llm-prefix").rglob("*.kv")
     fixed_tokens = int(saved.name.split("-")[0])
     assert fixed_tokens >= 4 * PROMPT_BLOCK and fixed_tokens % PROMPT_BLOCK == 0
-    prompt_tokens = len(client._llama.tokenize(CAFE.encode(), add_bos=True))
+    prompt_tokens = len(client.tokenize(CAFE))
     assert fixed_tokens < prompt_tokens
 
     # Another prompt empties the model's memory of the fixed part; a new process would start the same way.

@@ -18,7 +18,14 @@ from personavlog.llm.backends import LLMSettings
 from personavlog.llm.base import LLMOutputError, LLMResult, LLMUsage, parse_json_object
 from personavlog.llm.chat_template import ChatMessage, ChatTemplateError, is_instruct, render_chat
 from personavlog.llm.prefix_store import PrefixStore
-from personavlog.llm.sampling import PROMPT_BLOCK, ConstrainedSampler, PromptCache, SamplingParams, shared_prefix
+from personavlog.llm.sampling import (
+    PROMPT_BLOCK,
+    ConstrainedSampler,
+    Generation,
+    PromptCache,
+    SamplingParams,
+    shared_prefix,
+)
 from personavlog.llm.writers import DEFAULT_WRITER
 
 # Spin-waiting OpenMP threads stall badly on a loaded CPU; must be set before llama_cpp is imported.
@@ -46,12 +53,16 @@ class _Contexts:
         self.contexts = [_Context(llama, PromptCache(tokens=[]))]
         self._busy = [False]
         self._changed = threading.Condition()
+        self.closed = False
 
     @contextlib.contextmanager
     def take(self, limit: int) -> Iterator[_Context]:
-        """The first free context among the first `limit` (made if need be), waiting for one if all are busy."""
+        """The first free context among the first `limit` (made if need be), waiting for one if all are busy.
+        Raises _Unloaded once the model has been unloaded."""
         with self._changed:
             while True:
+                if self.closed:
+                    raise _Unloaded
                 free = next((i for i in range(min(limit, len(self.contexts))) if not self._busy[i]), None)
                 if free is None and len(self.contexts) < limit:
                     self.contexts.append(_Context(_another_context(self.contexts[0].llama), PromptCache(tokens=[])))
@@ -77,6 +88,21 @@ class _Contexts:
             del self.contexts[1:], self._busy[1:]
         for llama in spare:
             llama._stack.close()
+
+    def close(self) -> None:
+        """Free every context and the model's weights, once the calls they are answering have finished."""
+        with self._changed:
+            while any(self._busy):
+                self._changed.wait()
+            self.closed = True
+            every = [context.llama for context in self.contexts]
+            del self.contexts[:], self._busy[:]
+        for llama in reversed(every):  # the first one owns the model the others share
+            llama._stack.close()
+
+
+class _Unloaded(Exception):
+    """The model was unloaded between finding its contexts and taking one: load it again."""
 
 
 _MODELS: dict[tuple[str, int, int], _Contexts] = {}
@@ -132,6 +158,13 @@ def _load(path: Path, n_ctx: int, n_threads: int) -> _Contexts:
         return _MODELS[key]
 
 
+def _unload(path: Path, n_ctx: int, n_threads: int) -> None:
+    with _LOCK:
+        contexts = _MODELS.pop((str(path), n_ctx, n_threads), None)
+    if contexts is not None:
+        contexts.close()
+
+
 def _another_context(llama: Any) -> Any:
     """A `Llama` with a context of its own on `llama`'s model: the weights stay in memory once (a second `Llama`
     from the same file would load them again, ~4x the memory of a context)."""
@@ -167,14 +200,12 @@ class LlamaCppClient:
         self.settings = settings
         self.path = Path(settings.model_path) if settings.model_path else default_model_path(settings.writer)
         self.model = self.path.name
-        self._contexts = _load(self.path, settings.n_ctx, settings.n_threads)
         self.parallel = max(1, min(settings.parallel, os.cpu_count() or 1))
         """Calls answered at once, each on its own context (agents ask for their candidates together)."""
-        self._llama = self._contexts.contexts[0].llama
         import llama_cpp
 
         self._lib = llama_cpp
-        metadata: dict[str, str] = dict(self._llama.metadata)
+        metadata: dict[str, str] = dict(self._contexts().contexts[0].llama.metadata)
         self._template = metadata.get("tokenizer.chat_template", "")
         style = settings.prompt_style
         self.chat = bool(self._template) and (style == "chat" or (style == "auto" and is_instruct(metadata)))
@@ -183,37 +214,53 @@ class LlamaCppClient:
             raise PersonaVlogError(f'{self.model} has no chat template; set llm.prompt_style = "completion"')
         self._store = PrefixStore(self.path, settings.n_ctx, settings.n_threads) if settings.prefix_cache else None
 
+    def _contexts(self) -> _Contexts:
+        """The loaded model's contexts (loading it if it was unloaded)."""
+        return _load(self.path, self.settings.n_ctx, self.settings.n_threads)
+
     def release_spare_contexts(self) -> None:
         """Free the contexts beyond the first (their memory) until calls run at once again."""
-        self._contexts.release_spare()
+        self._contexts().release_spare()
 
-    def _prompt_tokens(self, prompt: str, system: str | None) -> tuple[list[int], str]:
+    def unload(self) -> None:
+        """Free the model from this process, weights and contexts (~320 MB for the default writer), once the calls
+        under way have finished; the next call loads it again."""
+        _unload(self.path, self.settings.n_ctx, self.settings.n_threads)
+
+    def _prompt_tokens(self, llama: Any, prompt: str, system: str | None) -> tuple[list[int], str]:
         """The tokens to continue, and the text fed before the answer's first key (a space after a few-shot cue)."""
         if not self.chat:
             text = f"{system}\n\n{prompt}" if system else prompt
-            return self._llama.tokenize(text.encode("utf-8"), add_bos=True), " "
+            return llama.tokenize(text.encode("utf-8"), add_bos=True), " "
         messages = [ChatMessage(role="user", content=prompt)]
         if system:
             messages.insert(0, ChatMessage(role="system", content=system))
         try:
-            text = render_chat(self._template, messages, bos_token=self._token_text(self._llama.token_bos()))
+            text = render_chat(self._template, messages, bos_token=self._token_text(llama, llama.token_bos()))
         except ChatTemplateError as exc:
             raise StageError("llm", f"{self.model}: {exc}") from None
         # The template writes any BOS itself; special=True reads its role markers as the special tokens they are.
-        return self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True), ""
+        return llama.tokenize(text.encode("utf-8"), add_bos=False, special=True), ""
 
-    def _fixed_tokens(self, tokens: list[int], prompt: str, system: str | None, fixed_chars: int | None) -> int:
+    def tokenize(self, text: str) -> list[int]:
+        """`text`'s tokens, as a prompt begins (with the model's BOS)."""
+        return self._contexts().contexts[0].llama.tokenize(text.encode("utf-8"), add_bos=True)
+
+    def _fixed_tokens(
+        self, llama: Any, tokens: list[int], prompt: str, system: str | None, fixed_chars: int | None
+    ) -> int:
         """How many leading prompt tokens, in whole PROMPT_BLOCKs, come from the system prompt and the prompt's
         first `fixed_chars` characters alone (a token that straddles the border is not counted)."""
         if fixed_chars is None or self._store is None:
             return 0
-        head, _ = self._prompt_tokens(prompt[:fixed_chars], system)
+        head, _ = self._prompt_tokens(llama, prompt[:fixed_chars], system)
         return min(shared_prefix(head, tokens), len(tokens) - 1) // PROMPT_BLOCK * PROMPT_BLOCK
 
-    def _token_text(self, token: int) -> str:
+    @staticmethod
+    def _token_text(llama: Any, token: int) -> str:
         if token < 0:
             return ""
-        return self._llama.detokenize([token], special=True).decode("utf-8", errors="replace")
+        return str(llama.detokenize([token], special=True).decode("utf-8", errors="replace"))
 
     def complete_json(
         self,
@@ -230,23 +277,12 @@ class LlamaCppClient:
         if images:
             raise StageError("llm", f"the embedded model {self.model} cannot read images; configure a vision model")
         started = time.monotonic()
-        with self._contexts.take(self.parallel) as context:
-            tokens, lead = self._prompt_tokens(prompt, system)
-            budget = self.settings.n_ctx - len(tokens) - 64  # 64: room for the JSON keys fed between values
-            if budget < 16:
-                raise StageError(
-                    "llm", f"the prompt ({len(tokens)} tokens) does not fit the context ({self.settings.n_ctx} tokens)"
-                )
-            sampler = ConstrainedSampler(
-                context.llama,
-                self._lib,
-                SamplingParams(temperature=temperature),
-                seed & 0xFFFFFFFF,
-                context.cache,
-                self._store,
-            )
-            fixed = self._fixed_tokens(tokens, prompt, system, fixed_chars)
-            generation = sampler.complete_json(tokens, schema, min(max_tokens, budget), lead=lead, fixed=fixed)
+        while True:
+            try:
+                generation = self._generate(prompt, schema, seed, temperature, max_tokens, system, fixed_chars)
+                break
+            except _Unloaded:
+                continue
         text = generation.text
         usage = LLMUsage(prompt_tokens=generation.prompt_tokens, completion_tokens=generation.completion_tokens)
         try:
@@ -262,3 +298,31 @@ class LlamaCppClient:
             model=self.model,
             seconds=time.monotonic() - started,
         )
+
+    def _generate(
+        self,
+        prompt: str,
+        schema: dict[str, Any],
+        seed: int,
+        temperature: float,
+        max_tokens: int,
+        system: str | None,
+        fixed_chars: int | None,
+    ) -> Generation:
+        with self._contexts().take(self.parallel) as context:
+            tokens, lead = self._prompt_tokens(context.llama, prompt, system)
+            budget = self.settings.n_ctx - len(tokens) - 64  # 64: room for the JSON keys fed between values
+            if budget < 16:
+                raise StageError(
+                    "llm", f"the prompt ({len(tokens)} tokens) does not fit the context ({self.settings.n_ctx} tokens)"
+                )
+            sampler = ConstrainedSampler(
+                context.llama,
+                self._lib,
+                SamplingParams(temperature=temperature),
+                seed & 0xFFFFFFFF,
+                context.cache,
+                self._store,
+            )
+            fixed = self._fixed_tokens(context.llama, tokens, prompt, system, fixed_chars)
+            return sampler.complete_json(tokens, schema, min(max_tokens, budget), lead=lead, fixed=fixed)

@@ -26,12 +26,12 @@ class RunBackends:
         return cast("LLMClient", create_llm(self.settings.llm))
 
     def rest_llm(self) -> None:
-        """Free what the agents' LLM holds only to answer several calls at once (the stages after the plan seldom
-        ask it anything); nothing when it was never made."""
+        """Unload the agents' embedded model (the stages after the plan seldom ask it anything; one that does loads
+        it again); nothing for a model served elsewhere, or when it was never made."""
         if "llm" in self.__dict__:
-            release = getattr(self.llm, "release_spare_contexts", None)
-            if release is not None:
-                release()
+            unload = getattr(self.llm, "unload", None)
+            if unload is not None:
+                unload()
 
     @functools.cached_property
     def judge(self) -> LLMClient | None:
