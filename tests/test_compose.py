@@ -18,11 +18,13 @@ import pytest
 from scipy.signal import butter, sosfiltfilt
 
 from personavlog.compose import ComposeReport, compose_vlog
+from personavlog.compose.audio_mix import mix_audio, voice_spans
 from personavlog.compose.captions import CaptionRenderer
 from personavlog.compose.cues import plan_cues
 from personavlog.compose.ducking import duck_envelope
 from personavlog.compose.encode import VideoPart, remux_vlog
 from personavlog.compose.loudness import integrated_loudness, limit, normalise, true_peak_db
+from personavlog.compose.render import encode_segments_ahead
 from personavlog.compose.srt import format_srt, srt_timestamp
 from personavlog.compose.text_wrap import join_units, split_units, wrap_units
 from personavlog.compose.transitions import transition_frame
@@ -488,6 +490,26 @@ def test_recompose_reuses_every_segment_and_writes_the_same_bytes(tmp_path: Path
     assert (scratch.report.segments_encoded, scratch.report.segments_reused) == (3, 0)
     assert len(kept) == 3 and _files(segments) == kept
     assert first.mp4.read_bytes() == second.mp4.read_bytes() == scratch.mp4.read_bytes()
+
+
+def test_segments_encoded_ahead_are_the_ones_the_compose_would_encode(tmp_path: Path) -> None:
+    timeline, clips, voices, music = _small(tmp_path / "in")
+    segments = tmp_path / "segments"
+    assert encode_segments_ahead(timeline, clips, voices, segments, [0, 2]) == 2
+    assert encode_segments_ahead(timeline, clips, voices, segments, [0]) == 0  # already there
+    ahead = _render(tmp_path / "ahead", timeline, clips, voices, music, segments_dir=segments)
+    scratch = _render(tmp_path / "scratch", timeline, clips, voices, music)
+    assert (ahead.report.segments_encoded, ahead.report.segments_reused) == (1, 2)
+    assert ahead.mp4.read_bytes() == scratch.mp4.read_bytes()
+
+
+def test_voice_spans_read_from_the_headers_are_where_the_mix_puts_the_lines(tmp_path: Path) -> None:
+    timeline, _, voices, music = _small(tmp_path / "in")
+    for shot_id, rate, seconds in ((1, 16000, 0.37), (2, 24000, 0.5), (3, 22050, 2.9)):  # the last one is cut short
+        _voice(voices[shot_id], seconds, rate)
+    mixed = mix_audio(timeline, voices, music).voice_spans
+    assert voice_spans(timeline, voices) == mixed
+    assert mixed[-1].end_s == pytest.approx(timeline.total_s)
 
 
 def test_a_changed_clip_reencodes_its_shot_and_the_next(tmp_path: Path) -> None:

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from personavlog.api import resume_vlog
-from personavlog.feedback.critics import visual
+from personavlog.feedback.critics import final_cut, visual
+from personavlog.measure import speech
 from personavlog.pipeline.ahead import MeasureAhead
 
 V1_RUN = Path(__file__).parent / "fixtures" / "v1_run"
@@ -100,7 +101,7 @@ def test_each_clip_is_measured_once_beside_the_render_and_reviewed_in_order(
     assert all(c.measured for c in clip_critiques)
 
 
-def test_the_soundtrack_is_mastered_once_beside_the_clip_critics_and_used_by_the_compose(
+def test_the_soundtrack_and_the_final_cut_are_made_beside_the_clips_and_used_by_the_compose(
     stale_clips: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from personavlog.compose import render
@@ -123,6 +124,17 @@ def test_the_soundtrack_is_mastered_once_beside_the_clip_critics_and_used_by_the
         events.append(f"clip {shot_id}")
         return real_clip(shot_id, *args, **kwargs)  # type: ignore[arg-type]
 
+    def transcribe(media: Path) -> speech.Transcript:
+        heard.append((Path(media).name, threading.current_thread().name))
+        transcript = real_transcribe(media)
+        transcripts.append(transcript)
+        return transcript
+
+    real_transcribe = speech.transcribe
+    heard: list[tuple[str, str]] = []
+    transcripts: list[speech.Transcript] = []
+    monkeypatch.setattr(final_cut, "transcribe", transcribe)
+
     made: list[render.MasteredSound] = []
     given: list[object] = []
     monkeypatch.setattr(render, "master_sound", master_sound)
@@ -136,3 +148,11 @@ def test_the_soundtrack_is_mastered_once_beside_the_clip_critics_and_used_by_the
     assert given and given[0] is made[0], "the compose used the soundtrack mastered ahead"
     report = manifest.compose_report
     assert report is not None and report.integrated_lufs == pytest.approx(-16.0, abs=1.0)
+    # The final-cut critic heard the soundtrack once, ahead, on the critics' thread; it is what the vlog says.
+    assert len(heard) == 1 and heard[0][0] == "soundtrack.m4a" and heard[0][1].startswith("critics-ahead"), heard
+    assert transcripts[0].words == real_transcribe(stale_clips / "vlog.mp4").words
+    sync = [c for c in manifest.critiques if c.target == "vlog.caption_sync"][-1]
+    assert sync.measured and sync.passed
+    # Every shot's segment was encoded while the clips rendered: the compose only joined them.
+    shots = len(manifest.planned_shots())
+    assert (report.segments_encoded, report.segments_reused) == (0, shots)

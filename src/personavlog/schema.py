@@ -327,4 +327,4 @@ class ComposeReport(Document):
     segments_encoded: int = 0
     """Shots' video segments encoded by this compose (see compose/segments.py)."""
     segments_reused: int = 0
-    """Segments taken as they were from an earlier compose of the same run."""
+    """Segments found already encoded: by an earlier compose of the same run, or while the clips rendered."""

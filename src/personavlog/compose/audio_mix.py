@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import wave
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -14,7 +15,7 @@ from scipy.signal import resample_poly
 from personavlog.compose.ducking import DuckingSettings, duck_envelope
 from personavlog.compose.loudness import integrated_loudness
 from personavlog.media import read_wav
-from personavlog.schema import Timeline
+from personavlog.schema import ShotTiming, Timeline
 
 MIX_RATE = 48_000
 _CHUNK = 1 << 16
@@ -70,6 +71,34 @@ def _fade(samples: np.ndarray, fade_in: int, fade_out: int) -> None:
             samples[samples.shape[0] - length :] *= ramp[::-1]
 
 
+def resampled_length(samples: int, source_rate: int, target_rate: int) -> int:
+    """How many samples `resample` gives for `samples` (resample_poly's output length)."""
+    ratio = Fraction(target_rate, source_rate)
+    return -(-samples * ratio.numerator // ratio.denominator)
+
+
+def _placed(shot: ShotTiming, length: int, rate: int, total: int) -> tuple[int, int]:
+    """Where a voice line of `length` samples (at `rate`) sits on a track of `total`: [start, end), maybe empty."""
+    start = max(0, round((shot.start_s + shot.voice_offset_s) * rate))
+    return start, min(total, start + length)
+
+
+def voice_spans(timeline: Timeline, voices: dict[int, Path], rate: int = MIX_RATE) -> list[VoiceSpan]:
+    """Where `voice_track` puts each line, read from the WAV headers alone (no samples decoded)."""
+    total = round(timeline.total_s * rate)
+    spans: list[VoiceSpan] = []
+    for shot in timeline.shots:
+        path = voices.get(shot.shot_id)
+        if path is None:
+            continue
+        with wave.open(str(path), "rb") as handle:
+            length = resampled_length(handle.getnframes(), handle.getframerate(), rate)
+        start, end = _placed(shot, length, rate, total)
+        if end > start:
+            spans.append(VoiceSpan(shot.shot_id, start / rate, end / rate))
+    return spans
+
+
 def voice_track(
     timeline: Timeline, voices: dict[int, Path], rate: int, total: int
 ) -> tuple[np.ndarray, list[VoiceSpan]]:
@@ -85,8 +114,7 @@ def voice_track(
         if samples.ndim == 2:
             samples = samples.mean(axis=1)
         line = resample(samples, source_rate, rate)
-        start = max(0, round((shot.start_s + shot.voice_offset_s) * rate))
-        end = min(total, start + line.shape[0])
+        start, end = _placed(shot, line.shape[0], rate, total)
         if end <= start:
             continue
         line = line[: end - start].copy()

@@ -135,6 +135,18 @@ class _AudioTrack:
             self._next += 1
 
 
+def write_audio_only(path: Path, packets: Sequence[av.Packet], rate: int, bit_rate: int = 160_000) -> None:
+    """An MP4 holding only the AAC `packets` (copied, so theirs are left as they were), muxed as `remux_vlog` muxes
+    them: decoding it gives the same samples as decoding the vlog's audio."""
+    copies = []
+    for packet in packets:
+        copy = av.Packet(bytes(packet))
+        copy.pts, copy.dts, copy.time_base = packet.pts, packet.dts, packet.time_base
+        copies.append(copy)
+    with atomic_path(Path(path)) as tmp, av.open(str(tmp), mode="w", format="mp4") as container:
+        _AudioTrack(container, copies, rate, bit_rate).mux_until(None)
+
+
 class VlogMuxer:
     """Streams RGB frames into libx264 and muxes audio packets alongside them in presentation order.
 

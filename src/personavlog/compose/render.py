@@ -6,15 +6,15 @@ import contextlib
 import math
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import av
 
-from personavlog.compose.audio_mix import MixSettings, mix_audio
+from personavlog.compose.audio_mix import MixSettings, mix_audio, voice_spans
 from personavlog.compose.captions import CaptionRenderer, CaptionTrack
-from personavlog.compose.cues import plan_cues
+from personavlog.compose.cues import Cue, plan_cues
 from personavlog.compose.encode import H264Settings, remux_vlog, steady_x264_asm
 from personavlog.compose.master import Soundtrack, master_soundtrack
 from personavlog.compose.segments import ENCODER_THREADS, encode_segments, plan_segments, remove_unused
@@ -33,6 +33,56 @@ class MasteredSound:
     soundtrack: Soundtrack
     spans: dict[int, tuple[float, float]]
     ducking_db: float
+
+
+DEFAULT_PRESET = "veryfast"
+DEFAULT_CRF = 20
+
+
+@dataclass(frozen=True)
+class Picture:
+    """What the final cut's frames are drawn and encoded with: the captions and the encoder's settings."""
+
+    renderer: CaptionRenderer
+    cues: list[Cue]
+    captions: CaptionTrack
+    settings: H264Settings
+
+
+def plan_picture(
+    timeline: Timeline,
+    spans: Mapping[int, tuple[float, float]],
+    font_path: Path | None = None,
+    *,
+    preset: str = DEFAULT_PRESET,
+    crf: int = DEFAULT_CRF,
+) -> Picture:
+    """The captions (timed by the voice lines' `spans`) and the encoder settings of the final cut."""
+    renderer = CaptionRenderer(timeline.width, timeline.height, font_path)
+    cues = plan_cues(timeline, spans, renderer.layout)
+    settings = H264Settings(preset=preset, crf=crf, threads=ENCODER_THREADS, asm=steady_x264_asm())
+    return Picture(renderer, cues, CaptionTrack(cues, renderer), settings)
+
+
+def encode_segments_ahead(
+    timeline: Timeline,
+    clips: dict[int, Path],
+    voices: dict[int, Path],
+    segments_dir: Path,
+    indices: Collection[int],
+    font_path: Path | None = None,
+) -> int:
+    """Encode now the segments of the shots at `indices` (whose clips, and the clips their cuts read, are final),
+    exactly as `compose_vlog` with the same inputs and default settings plans them: it then finds them made.
+    Returns how many were encoded."""
+    spans = {span.shot_id: (span.start_s, span.end_s) for span in voice_spans(timeline, voices)}
+    picture = plan_picture(timeline, spans, font_path)
+    folder = Path(segments_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    segments = plan_segments(
+        timeline, clips, picture.captions, picture.renderer, font_path, picture.settings, folder, indices=indices
+    )
+    return encode_segments(segments, timeline, clips, picture.renderer, picture.settings)
 
 
 def master_sound(
@@ -92,8 +142,8 @@ def compose_vlog(
     on_progress: Progress | None = None,
     *,
     segments_dir: Path | None = None,
-    preset: str = "veryfast",
-    crf: int = 20,
+    preset: str = DEFAULT_PRESET,
+    crf: int = DEFAULT_CRF,
     target_lufs: float = -16.0,
     peak_limit_db: float = -1.0,
     audio_bit_rate: int = 160_000,
@@ -128,10 +178,8 @@ def compose_vlog(
         )
     soundtrack, spans, ducking_db = sound.soundtrack, sound.spans, sound.ducking_db
 
-    renderer = CaptionRenderer(timeline.width, timeline.height, font_path)
-    cues = plan_cues(timeline, spans, renderer.layout)
-    captions = CaptionTrack(cues, renderer)
-    settings = H264Settings(preset=preset, crf=crf, threads=ENCODER_THREADS, asm=steady_x264_asm())
+    picture = plan_picture(timeline, spans, font_path, preset=preset, crf=crf)
+    renderer, cues, settings = picture.renderer, picture.cues, picture.settings
 
     with contextlib.ExitStack() as stack:
         if segments_dir is None:
@@ -139,7 +187,7 @@ def compose_vlog(
         else:
             folder = Path(segments_dir)
             folder.mkdir(parents=True, exist_ok=True)
-        segments = plan_segments(timeline, clips, captions, renderer, font_path, settings, folder)
+        segments = plan_segments(timeline, clips, picture.captions, renderer, font_path, settings, folder)
         encoded = encode_segments(segments, timeline, clips, renderer, settings, on_progress)
         frames_written = remux_vlog(
             out_mp4,

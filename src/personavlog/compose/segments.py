@@ -20,7 +20,7 @@ import io
 import queue
 import re
 import threading
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Collection, Generator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -108,6 +108,11 @@ def font_identity(font_path: Path | None) -> str:
     return _font_digest(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
 
 
+def clips_read(timeline: Timeline, index: int) -> set[int]:
+    """The shots (by index) whose clips segment `index` shows: its own, and the previous one when a cut fades in."""
+    return {index - 1, index} if fade_frames(timeline, index) else {index}
+
+
 def plan_segments(
     timeline: Timeline,
     clips: dict[int, Path],
@@ -116,8 +121,10 @@ def plan_segments(
     font_path: Path | None,
     settings: H264Settings,
     folder: Path,
+    indices: Collection[int] | None = None,
 ) -> list[Segment]:
-    """The segments of the cut in order (shots that get no frame have none), with their keys and paths."""
+    """The segments of the cut in order (shots that get no frame have none), with their keys and paths; only those
+    of the shots at `indices` when given (only their clips, and those their cuts read, need to exist)."""
     clip_hashes: dict[Path, str] = {}
 
     def clip_hash(shot_index: int) -> str:
@@ -137,7 +144,7 @@ def plan_segments(
     ranges = shot_frame_ranges(timeline)
     segments: list[Segment] = []
     for index, (first, end) in enumerate(ranges):
-        if end <= first:
+        if end <= first or (indices is not None and index not in indices):
             continue
         captions = caption_runs(track, first, end, timeline.fps)
         fade = fade_frames(timeline, index)

@@ -5,9 +5,9 @@
     voice per shot                                                         (rendering.py: the engines)
         voices review: fits its shot, intelligible -> monologue agent
     timeline: where each shot and line sits
-    clip per shot (each measured by its critics while the next renders) -> its review: identity, face size,
-        quality, motion -> retake
     music -> its review: coverage, tempo, energy -> retake
+    clip per shot (each measured by its critics, and its part of the final cut encoded, while the next renders)
+        -> its review: identity, face size, quality, motion -> retake
     compose -> its review: loudness, peaks, captions, duration -> re-master
 
 Each stage runs only when its inputs changed (see `stage.Stage.run`), so the same order serves a first run, a
@@ -27,6 +27,7 @@ from personavlog.inputs import check_reference_image
 from personavlog.manifest import Manifest, StageId, StageName
 from personavlog.media import wav_duration_s
 from personavlog.pipeline.ahead import MeasureAhead
+from personavlog.pipeline.cut_ahead import CutAhead
 from personavlog.pipeline.planning import MonologueStage, MusicBriefStage, StoryboardStage, VisualStage, write_plan
 from personavlog.pipeline.rendering import ClipStage, ComposeStage, MusicStage, VoiceStage, next_retake, prefetch_clips
 from personavlog.pipeline.review import ReviewLoop
@@ -135,14 +136,17 @@ class Pipeline:
         clips = [ClipStage(shot.id, index) for index, shot in enumerate(board.shots)]
         compose = ComposeStage()
         prefetch_clips(ctx, clips)
-        with MeasureAhead() as ahead:
-            # Each clip's critics measure it while the next one renders; the reviews follow, in order.
+        with MeasureAhead() as ahead, CutAhead.of_run(ctx) as cut:
+            # The soundtrack is mastered and heard while the first clip renders; each clip's critics measure it, and
+            # its part of the final cut is encoded, while the next one renders; the reviews follow, in order.
+            if any(not clip.is_current(ctx) for clip in clips) or not compose.is_current(ctx):
+                ahead.submit("sound", compose.sound_ahead(ctx))
             for clip in clips:
-                clip.run(ctx)
+                cut.clip_passed(clip.shot_id, made=clip.run(ctx))
                 ahead_review = clip.review(ctx, self.reviews) if feedback else None
                 if ahead_review is not None and self.reviews.due(manifest, ahead_review):
                     ahead.submit(ahead_review.key, clip.measure_ahead(ctx, self.reviews))
-            compose.master_ahead(ctx)  # beside the last clips' measurement
+            ahead.wait("sound")
             if feedback:
                 for clip in clips:
                     review = clip.review(ctx, self.reviews)

@@ -8,9 +8,10 @@ monologue that wrote them (see `reviews.voices_review`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from personavlog import timing
 from personavlog.engines.visual.base import ShotRenderSpec
@@ -21,6 +22,10 @@ from personavlog.pipeline.review import Failed, Review, ReviewLoop, not_measured
 from personavlog.pipeline.stage import RunContext, Stage, asset_output, planned
 from personavlog.progress import FrameThrottle
 from personavlog.schema import Critique
+
+if TYPE_CHECKING:  # the composer and the recogniser load only when a vlog is rendered
+    from personavlog.compose.render import MasteredSound
+    from personavlog.measure.speech import Transcript
 
 DEFAULT_TARGET_LUFS = -16.0
 DEFAULT_PEAK_LIMIT_DB = -1.0
@@ -289,6 +294,15 @@ class MusicStage(Stage):
         return _retake_review(self, ctx, critic, roll_back, lambda: [ctx.run.music])
 
 
+@dataclass(frozen=True)
+class SoundAhead:
+    """The soundtrack made ahead of the compose, under the key of its inputs, and what the recogniser heard in it."""
+
+    key: str
+    sound: MasteredSound
+    heard: Transcript | None
+
+
 class ComposeStage(Stage):
     """The final cut: clips, voice lines and music mixed, mastered, captioned and encoded; each shot's video is kept
     encoded in the run's segments folder, so a redo or a re-master encodes only the shots whose pixels changed."""
@@ -336,18 +350,26 @@ class ComposeStage(Stage):
             }
         )
 
-    def master_ahead(self, ctx: RunContext) -> None:
-        """Mix and master the soundtrack now, when the compose will need a new one: the caller does it while the
-        clip critics measure on the other core, and `compute` takes it if its inputs are still the same."""
+    def sound_ahead(self, ctx: RunContext) -> Callable[[], None]:
+        """A job for the critics' thread while the clips render: mix and master the soundtrack, and hear it for the
+        final-cut critic (when its language is one the recogniser knows). `compute` takes both if the inputs of
+        the soundtrack are still the same by then."""
         from personavlog.compose.render import master_sound
+        from personavlog.feedback.critics.final_cut import hear_soundtrack, understood
 
-        if self.is_current(ctx):
-            return
+        key = self._sound_key(ctx)
         timeline = planned(ctx.manifest.timeline, "timeline")
         voices = {s.shot_id: ctx.run.voice(s.shot_id) for s in timeline.shots}
+        music = ctx.run.music
         target_lufs, peak_limit_db = self._loudness(ctx)
-        sound = master_sound(timeline, voices, ctx.run.music, target_lufs=target_lufs, peak_limit_db=peak_limit_db)
-        ctx.mastered = (self._sound_key(ctx), sound)
+        hear = understood(ctx.request.language)
+
+        def job() -> None:
+            sound = master_sound(timeline, voices, music, target_lufs=target_lufs, peak_limit_db=peak_limit_db)
+            heard = hear_soundtrack(sound.soundtrack.packets, sound.soundtrack.rate) if hear else None
+            ctx.mastered = SoundAhead(key, sound, heard)
+
+        return job
 
     def compute(self, ctx: RunContext) -> None:
         from personavlog.compose.render import compose_vlog
@@ -355,7 +377,10 @@ class ComposeStage(Stage):
         manifest, run = ctx.manifest, ctx.run
         timeline = planned(manifest.timeline, "timeline")
         shot_ids = [s.shot_id for s in timeline.shots]
-        mastered, ctx.mastered = ctx.mastered, None
+        ahead: SoundAhead | None = ctx.mastered
+        ctx.mastered = None
+        if ahead is not None and ahead.key != self._sound_key(ctx):
+            ahead = None
         target_lufs, peak_limit_db = self._loudness(ctx)
         manifest.compose_report = compose_vlog(
             timeline,
@@ -368,8 +393,9 @@ class ComposeStage(Stage):
             segments_dir=run.segments_dir,
             target_lufs=target_lufs,
             peak_limit_db=peak_limit_db,
-            sound=mastered[1] if mastered is not None and mastered[0] == self._sound_key(ctx) else None,
+            sound=ahead.sound if ahead is not None else None,
         )
+        ctx.heard_cut = ahead.heard if ahead is not None else None
         run.record_asset(manifest, run.video, self.id)
         run.record_asset(manifest, run.srt, self.id)
 
@@ -402,6 +428,7 @@ class ComposeStage(Stage):
                     request.duration_s,
                     round_,
                     request.language,
+                    heard=ctx.heard_cut,
                 ),
             )
 

@@ -52,8 +52,10 @@ class RunContext:
         """Stages whose compute ran in this invocation: only what was just generated is rolled back."""
         self.story_to_beat: Story | None = None
         """Set by a rollback of the story for its theme: the rewrite must be more on theme than this story."""
-        self.mastered: tuple[str, Any] | None = None
-        """The soundtrack mastered ahead of the compose (`ComposeStage.master_ahead`), under the key of its inputs."""
+        self.mastered: Any = None
+        """The soundtrack mastered (and heard) ahead of the compose (`ComposeStage.sound_ahead`)."""
+        self.heard_cut: Any = None
+        """What the recogniser heard in the soundtrack the last compose used, when it was heard ahead."""
 
     @property
     def request(self) -> Any:

@@ -7,9 +7,14 @@ Loudness and peaks route to the composer (re-mastered); sync and duration are re
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
-from personavlog.measure.speech import transcribe
+import av
+
+from personavlog.compose.encode import write_audio_only
+from personavlog.measure.speech import Transcript, transcribe
 from personavlog.measure.sync import caption_sync, read_srt
 from personavlog.schema import Critique
 
@@ -18,6 +23,20 @@ LUFS_TOLERANCE = 1.5
 MAX_TRUE_PEAK_DB = -0.9
 MAX_SYNC_OFFSET_S = 0.5
 DURATION_TOLERANCE = 0.35
+
+
+def understood(language: str) -> bool:
+    """Whether the recogniser (Whisper tiny.en, English only) can hear the caption sync of a vlog in `language`."""
+    return language.split("-")[0].lower() == "en"
+
+
+def hear_soundtrack(packets: Sequence[av.Packet], rate: int) -> Transcript:
+    """What the recogniser hears in a vlog with this soundtrack, before its video exists: the same AAC packets in
+    an audio-only MP4, decoded as the vlog's audio would be."""
+    with tempfile.TemporaryDirectory(prefix="personavlog-heard-") as folder:
+        path = Path(folder) / "soundtrack.m4a"
+        write_audio_only(path, packets, rate)
+        return transcribe(path)
 
 
 def critique_final_cut(
@@ -29,9 +48,14 @@ def critique_final_cut(
     requested_s: float,
     round_: int = 0,
     language: str = "en",
+    heard: Transcript | None = None,
 ) -> list[Critique]:
-    english = language.split("-")[0].lower() == "en"
-    heard = transcribe(video) if english else None  # the recogniser is English-only (Whisper tiny.en)
+    """`heard`: the vlog's transcript when it was made beforehand (`hear_soundtrack`); else it is transcribed here."""
+    english = understood(language)
+    if english and heard is None:
+        heard = transcribe(video)
+    elif not english:
+        heard = None
     sync = caption_sync(read_srt(srt), heard) if heard is not None else None
     duration_error = abs(duration_s - requested_s) / requested_s
     return [
