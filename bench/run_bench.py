@@ -132,10 +132,13 @@ class CriticClock:
 
 class MemoryTrace:
     """A progress listener with a sampling thread: the process's resident memory every 50 ms, its peak credited
-    to what was going on (the stage last started, or "after <stage>" once it is done)."""
+    to what was going on (the stage last started, or "after <stage>" once it is done), and the CPU seconds the
+    process spent meanwhile (all its threads), so that `cpu_s / wall s` says how many cores each stage kept busy."""
 
     def __init__(self) -> None:
         self.peak_mib: dict[str, float] = defaultdict(float)
+        self.cpu_s: dict[str, float] = defaultdict(float)
+        self.wall_s: dict[str, float] = defaultdict(float)
         self._label = "start"
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, name="memory-trace", daemon=True)
@@ -148,12 +151,21 @@ class MemoryTrace:
 
     def _sample(self) -> None:
         page_mib = os.sysconf("SC_PAGE_SIZE") / 2**20
+        cpu, wall = _process_cpu_s(), time.perf_counter()
         with open("/proc/self/statm") as statm:
             while not self._stop.wait(0.05):
                 statm.seek(0)
                 resident = int(statm.read().split()[1]) * page_mib
                 label = self._label
                 self.peak_mib[label] = max(self.peak_mib[label], resident)
+                now_cpu, now_wall = _process_cpu_s(), time.perf_counter()
+                self.cpu_s[label] += now_cpu - cpu
+                self.wall_s[label] += now_wall - wall
+                cpu, wall = now_cpu, now_wall
+
+    def cores_busy(self) -> dict[str, float]:
+        """CPU seconds over wall seconds for each label: 2.0 is both cores of the bench machine busy throughout."""
+        return {label: round(self.cpu_s[label] / wall, 2) for label, wall in self.wall_s.items() if wall > 0}
 
     @contextmanager
     def tracing(self) -> Iterator[None]:
@@ -163,6 +175,11 @@ class MemoryTrace:
         finally:
             self._stop.set()
             self._thread.join()
+
+
+def _process_cpu_s() -> float:
+    times = os.times()
+    return times.user + times.system
 
 
 class StageClock:
@@ -310,6 +327,7 @@ def main() -> None:
         "rollbacks": len(manifest.rollbacks),
         "peak_rss_mib": round(peak_rss_mib, 1),
         "peak_rss_by_stage_mib": {label: round(mib, 1) for label, mib in memory.peak_mib.items()},
+        "cores_busy_by_stage": memory.cores_busy(),
         "rerun_wall_s": round(cached, 2),
         "rerun_ratio": round(cached / first, 4),
         **redo,
