@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from personavlog.pipeline import cut_ahead
+from personavlog.compose import render
 from personavlog.pipeline.cut_ahead import CutAhead
 from personavlog.schema import ShotTiming, Timeline
 
@@ -30,7 +30,7 @@ def _timeline(shots: int) -> Timeline:
 def _passes(monkeypatch: pytest.MonkeyPatch, passes: list[tuple[int, bool]]) -> list[list[int]]:
     """The batches of segment indices handed to the encoder while the clips of `passes` (shot id, made) pass."""
     batches: list[list[int]] = []
-    monkeypatch.setattr(cut_ahead, "encode_segments_ahead", lambda *args: batches.append(list(args[-1])) or 0)
+    monkeypatch.setattr(render, "encode_segments_ahead", lambda *args: batches.append(list(args[-1])) or 0)
     timeline = _timeline(4)
     paths = {shot.shot_id: Path(f"/nowhere/{shot.shot_id}") for shot in timeline.shots}
     with CutAhead(timeline, paths, paths, Path("/nowhere")) as cut:
@@ -59,7 +59,7 @@ def test_a_failed_encode_is_left_to_the_compose(
     def fail(*args: object) -> int:
         raise OSError("disk full")
 
-    monkeypatch.setattr(cut_ahead, "encode_segments_ahead", fail)
+    monkeypatch.setattr(render, "encode_segments_ahead", fail)
     timeline = _timeline(2)
     paths = {shot.shot_id: Path(f"/nowhere/{shot.shot_id}") for shot in timeline.shots}
     with CutAhead(timeline, paths, paths, Path("/nowhere")) as cut:

@@ -15,8 +15,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 
-from personavlog.compose.render import encode_segments_ahead
-from personavlog.compose.segments import ENCODE_WORKERS, clips_read
 from personavlog.pipeline.stage import RunContext, planned
 from personavlog.schema import Timeline
 
@@ -27,13 +25,17 @@ class CutAhead:
     """Segments encoded in the background as the clip loop reports each clip (`clip_passed`)."""
 
     def __init__(self, timeline: Timeline, clips: dict[int, Path], voices: dict[int, Path], folder: Path):
+        # Imported here: the composer (OpenCV, PyAV) loads only when a vlog is rendered, not with the settings.
+        from personavlog.compose import render, segments
+
+        self._render, self._clips_read = render, segments.clips_read
         self._timeline = timeline
         self._index = {shot.shot_id: index for index, shot in enumerate(timeline.shots)}
         self._job = (timeline, clips, voices, folder)
         self._passed: set[int] = set()
         self._made: set[int] = set()
         self._submitted: set[int] = set()
-        self._pool = ThreadPoolExecutor(max_workers=ENCODE_WORKERS, thread_name_prefix="cut-ahead")
+        self._pool = ThreadPoolExecutor(max_workers=segments.ENCODE_WORKERS, thread_name_prefix="cut-ahead")
         self._futures: list[Future[int]] = []
 
     @classmethod
@@ -54,12 +56,12 @@ class CutAhead:
             self._made.add(index)
         ready = []
         for i in range(len(self._timeline.shots)):
-            needs = clips_read(self._timeline, i)
+            needs = self._clips_read(self._timeline, i)
             if i not in self._submitted and needs <= self._passed and needs & self._made:
                 ready.append(i)
         if ready:
             self._submitted.update(ready)
-            self._futures.append(self._pool.submit(encode_segments_ahead, *self._job, ready))
+            self._futures.append(self._pool.submit(self._render.encode_segments_ahead, *self._job, ready))
 
     def close(self, wait: bool = True) -> None:
         """Wait for the segments under way (or, with `wait` false, drop those not started); an error is left to
