@@ -45,8 +45,8 @@ class _Contexts:
     """The contexts of one loaded model: each answers one call at a time, several calls run at once.
 
     A call takes the free context with the lowest index, so calls made one after another all use the first one
-    (and its prompt cache); a second context is made when a call finds the first one busy, and freed by
-    `release_spare` (about 90 MB each, KV cache and buffers).
+    (and its prompt cache); a second context is made when a call finds the first one busy (about 90 MB each, KV
+    cache and buffers), and every context goes with the model when it is unloaded (`close`).
     """
 
     def __init__(self, llama: Any):
@@ -78,16 +78,6 @@ class _Contexts:
             with self._changed:
                 self._busy[free] = False
                 self._changed.notify_all()
-
-    def release_spare(self) -> None:
-        """Free every context but the first, once the calls they are answering have finished."""
-        with self._changed:
-            while any(self._busy[1:]):
-                self._changed.wait()
-            spare = [context.llama for context in self.contexts[1:]]
-            del self.contexts[1:], self._busy[1:]
-        for llama in spare:
-            llama._stack.close()
 
     def close(self) -> None:
         """Free every context and the model's weights, once the calls they are answering have finished."""
@@ -217,10 +207,6 @@ class LlamaCppClient:
     def _contexts(self) -> _Contexts:
         """The loaded model's contexts (loading it if it was unloaded)."""
         return _load(self.path, self.settings.n_ctx, self.settings.n_threads)
-
-    def release_spare_contexts(self) -> None:
-        """Free the contexts beyond the first (their memory) until calls run at once again."""
-        self._contexts().release_spare()
 
     def unload(self) -> None:
         """Free the model from this process, weights and contexts (~320 MB for the default writer), once the calls
