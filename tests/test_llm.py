@@ -18,7 +18,7 @@ from personavlog.llm import LLMClient, LLMOutputError
 from personavlog.llm.base import ENDS_KEY
 from personavlog.llm.llamacpp import LlamaCppClient, default_model_path
 from personavlog.llm.openai_compat import OpenAICompatClient
-from personavlog.llm.sampling import SOFT_LIMIT_SLACK
+from personavlog.llm.sampling import SOFT_LIMIT_SLACK, ConstrainedSampler
 from personavlog.schema import (
     CameraMove,
     Framing,
@@ -138,6 +138,39 @@ def test_nested_objects_and_fixed_arrays_are_written_part_by_part(embedded: Llam
     shots = result.parsed["shots"]
     assert len(shots) == 3 and all(set(s) == {"place", "mood"} and s["mood"] in {"calm", "tense"} for s in shots)
     assert result.usage.prompt_tokens > len(embedded.tokenize(PROMPT))  # the keys were fed
+
+
+def test_the_output_layer_runs_only_where_a_token_is_sampled_and_the_answers_stay_the_same(
+    embedded: LlamaCppClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    item = {
+        "type": "object",
+        "properties": {"place": {"type": "string", "maxLength": 40}, "mood": {"enum": ["calm", "tense"]}},
+        "required": ["place", "mood"],
+    }
+    nested = {
+        "type": "object",
+        "properties": {"shots": {"type": "array", "items": item, "minItems": 3, "maxItems": 3}},
+        "required": ["shots"],
+    }
+    real = ConstrainedSampler._decode
+    runs: list[bool] = []
+
+    def counted(sampler: ConstrainedSampler, tokens: list[int], logits: bool) -> None:
+        runs.append(logits)
+        real(sampler, tokens, logits)
+
+    def answers() -> list[str]:
+        return [embedded.complete_json(PROMPT, shape, seed=seed).text for shape in (SCHEMA, nested) for seed in (1, 2)]
+
+    monkeypatch.setattr(ConstrainedSampler, "_decode", counted)
+    lazy = answers()
+    lazy_outputs, lazy_runs = sum(runs), len(runs)
+    runs.clear()
+    monkeypatch.setattr(ConstrainedSampler, "_decode", lambda sampler, tokens, logits: counted(sampler, tokens, True))
+    assert answers() == lazy  # every evaluation with its output layer, as llama-cpp-python's eval does
+    assert len(runs) == lazy_runs  # the same batches, so the same numbers in the model's state
+    assert lazy_outputs < 0.75 * sum(runs), (lazy_outputs, sum(runs))
 
 
 def test_embedded_refuses_images(embedded: LlamaCppClient, astronaut: Path) -> None:

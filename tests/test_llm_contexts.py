@@ -10,7 +10,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import llama_cpp
 import pytest
 
 from personavlog.agents.base import AgentCallLog, AgentTask, fixed_length, render, run_agent
@@ -18,6 +17,7 @@ from personavlog.agents.visual import VISUAL_SCHEMA, parse_visual
 from personavlog.config import LLMSettings
 from personavlog.llm import llamacpp
 from personavlog.llm.llamacpp import LlamaCppClient
+from personavlog.llm.sampling import ConstrainedSampler
 
 
 def _task(good_enough: float = math.inf) -> AgentTask[tuple[str, str]]:
@@ -82,13 +82,13 @@ def test_two_contexts_answer_at_the_same_time(
     _, two = clients
     task = _task()
     evaluations: list[int] = []  # which context evaluated (the id of its Llama), in the order it happened
-    real = llama_cpp.Llama.eval
+    real = ConstrainedSampler._decode
 
-    def spied(llama: Any, tokens: Any) -> None:
-        evaluations.append(id(llama))
-        real(llama, tokens)
+    def spied(sampler: ConstrainedSampler, tokens: list[int], logits: bool) -> None:
+        evaluations.append(id(sampler.llama))
+        real(sampler, tokens, logits)
 
-    monkeypatch.setattr(llama_cpp.Llama, "eval", spied)
+    monkeypatch.setattr(ConstrainedSampler, "_decode", spied)
     answers: dict[int, str] = {}
 
     def ask(seed: int) -> None:

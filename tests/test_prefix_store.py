@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from personavlog.agents.base import fixed_length, render
 from personavlog.config import LLMSettings
 from personavlog.llm.llamacpp import LlamaCppClient
-from personavlog.llm.sampling import PROMPT_BLOCK
+from personavlog.llm.sampling import PROMPT_BLOCK, ConstrainedSampler
 
 SCHEMA = {
     "type": "object",
@@ -31,18 +30,19 @@ SNOW = _visual_prompt("the first snowfall in a mountain village", "a village squ
 
 
 class EvaluationSpy:
-    """Records where in the context each evaluation the model makes begins (wraps the real `Llama.eval`)."""
+    """Records where in the context each evaluation the model makes begins (wraps the sampler's real decode)."""
 
     def __init__(self, client: LlamaCppClient, monkeypatch: pytest.MonkeyPatch):
         self.starts: list[int] = []
         llama = client._contexts().contexts[0].llama
-        real = llama.eval
+        real = ConstrainedSampler._decode
 
-        def spied(tokens: Any) -> None:
-            self.starts.append(llama.n_tokens)
-            real(tokens)
+        def spied(sampler: ConstrainedSampler, tokens: list[int], logits: bool) -> None:
+            if sampler.llama is llama:
+                self.starts.append(llama.n_tokens)
+            real(sampler, tokens, logits)
 
-        monkeypatch.setattr(llama, "eval", spied)
+        monkeypatch.setattr(ConstrainedSampler, "_decode", spied)
 
 
 def _client(cache: Path, monkeypatch: pytest.MonkeyPatch, *, prefix_cache: bool = True) -> LlamaCppClient:

@@ -10,6 +10,13 @@ Two things make this much faster than llama-cpp-python's own `grammar=` path on 
   sampled tokens of a typical agent answer.
 - A string's maxLength is a soft limit: the string ends at the next word boundary, never inside a word.
 
+Cost: gemma-3's output layer (a 262k-token vocabulary) is most of what evaluating one token costs, and its
+logits are needed only where a token is sampled next. Evaluations are therefore queued until logits are asked
+for, then run in the batches they were queued in, the output layer only for the last one: after a value's last
+token, a fed key or a closing bracket it does not run, and what is still queued when the answer ends is never
+evaluated. Whether the output layer runs changes nothing in the model's state (the KV cache), so the answers are
+the same token for token.
+
 Determinism: llama.cpp's numbers for a token depend on how it was batched, so the same prompt evaluated in
 different pieces gives slightly different logits (and, sampled, different answers). Prompts are therefore
 always evaluated in blocks of PROMPT_BLOCK tokens at fixed positions, and only whole blocks are reused from
@@ -128,6 +135,8 @@ class ConstrainedSampler:
         self.rng = np.random.Generator(np.random.PCG64(seed))
         self.history: list[int] = []
         """Tokens sampled so far in this answer, across fields: the repetition penalty looks at all of them."""
+        self._pending: list[list[int]] = []
+        """Batches queued for evaluation, in order, each evaluated as one batch when logits are next needed."""
         self.vocab = llama._model.vocab
         self.n_vocab = llama.n_vocab()
         eog = {int(t) for t in (lib.llama_vocab_eos(self.vocab), lib.llama_vocab_eot(self.vocab)) if t >= 0}
@@ -143,16 +152,15 @@ class ConstrainedSampler:
         """Continue the model's current state under the grammar until it is complete.
 
         `stop(tokens so far, next token)` may end the text before the next token ("limit"). Returns (new tokens,
-        finish reason); the new tokens are evaluated, so they are part of the state afterwards.
+        finish reason); the new tokens are queued for evaluation, so they are part of the state for what follows.
         """
         grammar = _GrammarFilter(self.lib, self.vocab, gbnf, root)
         out: list[int] = []
         try:
             while len(out) < max_tokens:
-                logits = np.ctypeslib.as_array(self.llama._ctx.get_logits_ith(-1), shape=(self.n_vocab,))
-                logits = logits.astype(np.float32)
-                if out and grammar.allowed(self.eog, logits[self.eog]).any():
+                if out and grammar.allowed(self.eog, np.zeros(len(self.eog), np.float32)).any():
                     return out, "stop"  # the grammar is complete: stop before any optional trailing space
+                logits = self._logits()
                 self._penalise(logits, self.history[-self.params.repeat_window :])
                 token = self._pick(logits, grammar)
                 if token in self.eog or self.lib.llama_vocab_is_eog(self.vocab, token):
@@ -162,7 +170,7 @@ class ConstrainedSampler:
                 grammar.accept(token)
                 out.append(token)
                 self.history.append(token)
-                self.llama.eval([token])
+                self._queue([token])
             return out, "length"
         finally:
             grammar.close()
@@ -181,7 +189,8 @@ class ConstrainedSampler:
         `fixed`: how many leading tokens (a multiple of PROMPT_BLOCK) every prompt of this kind shares; the state
         after them is read from, or written to, the prefix store.
         """
-        self._evaluate_prompt(prompt_tokens, fixed)
+        # A fixed-shape answer begins with fed keys, so the prompt's own logits are not needed.
+        self._evaluate_prompt(prompt_tokens, fixed, logits=not _fixed_shape(schema))
         if not _fixed_shape(schema):
             generated, finish = self.generate(gbnf_for(json.dumps(schema)), max_tokens)
             return Generation(self._text(generated), len(prompt_tokens), len(generated), finish)
@@ -194,7 +203,7 @@ class ConstrainedSampler:
     def _feed(self, text: str) -> None:
         tokens = self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)
         if tokens:
-            self.llama.eval(tokens)
+            self._queue(tokens)
             self._fed += len(tokens)
 
     def _write(self, schema: dict[str, Any], lead: str, top: bool = False) -> tuple[str, str]:
@@ -297,23 +306,47 @@ class ConstrainedSampler:
                     rest = fitting[0][len(text) :]
                     forced = self.llama.tokenize(rest.encode("utf-8"), add_bos=False, special=False) if rest else []
                     if forced:
-                        self.llama.eval(forced)
+                        self._queue(forced)
                     return out, forced, "stop"
-                logits = np.ctypeslib.as_array(self.llama._ctx.get_logits_ith(-1), shape=(self.n_vocab,))
-                token = self._pick(logits.astype(np.float32), grammar)
+                token = self._pick(self._logits(), grammar)
                 grammar.accept(token)
                 out.append(token)
-                self.llama.eval([token])
+                self._queue([token])
             return out, [], "length"
         finally:
             grammar.close()
 
+    def _queue(self, tokens: list[int]) -> None:
+        self._pending.append(list(tokens))
+
+    def _logits(self) -> np.ndarray:
+        """The next-token logits after everything queued: the queued batches are evaluated first, in order."""
+        pending, self._pending = self._pending, []
+        for index, batch in enumerate(pending):
+            self._decode(batch, logits=index == len(pending) - 1)
+        return np.ctypeslib.as_array(self.llama._ctx.get_logits_ith(-1), shape=(self.n_vocab,)).astype(np.float32)
+
+    def _decode(self, tokens: list[int], logits: bool) -> None:
+        """Evaluate `tokens` as `Llama.eval` does (one batch, up to n_batch), the output layer for the last token
+        only when `logits`."""
+        llama = self.llama
+        llama._ctx.kv_cache_seq_rm(-1, llama.n_tokens, -1)
+        for start in range(0, len(tokens), llama.n_batch):
+            batch = tokens[start : start + llama.n_batch]
+            n_past = llama.n_tokens
+            llama._batch.set_batch(batch=batch, n_past=n_past, logits_all=False)
+            llama._batch.batch.logits[len(batch) - 1] = logits and start + len(batch) == len(tokens)
+            llama._ctx.decode(llama._batch)
+            llama.input_ids[n_past : n_past + len(batch)] = batch
+            llama.n_tokens += len(batch)
+
     def _text(self, tokens: list[int]) -> str:
         return self.llama.detokenize(tokens).decode("utf-8", errors="replace")
 
-    def _evaluate_prompt(self, tokens: list[int], fixed: int = 0) -> None:
+    def _evaluate_prompt(self, tokens: list[int], fixed: int = 0, logits: bool = True) -> None:
         """Bring the model's state to `tokens`, evaluated in canonical blocks; whole cached blocks are reused, and
-        the first `fixed` tokens' state is restored from the prefix store when nothing longer is in memory."""
+        the first `fixed` tokens' state is restored from the prefix store when nothing longer is in memory.
+        `logits`: whether the prompt's last token's logits are wanted."""
         llama = self.llama
         start = min(shared_prefix(self.cache.tokens, tokens), len(tokens) - 1) // PROMPT_BLOCK * PROMPT_BLOCK
         store = self.store if 0 < fixed < len(tokens) and fixed % PROMPT_BLOCK == 0 else None
@@ -327,7 +360,7 @@ class ConstrainedSampler:
             start = 0
         self.cache.tokens = tokens[:start]
         for block in range(start, len(tokens), PROMPT_BLOCK):
-            llama.eval(tokens[block : block + PROMPT_BLOCK])
+            self._decode(tokens[block : block + PROMPT_BLOCK], logits=logits and block + PROMPT_BLOCK >= len(tokens))
             if block + PROMPT_BLOCK <= len(tokens):
                 self.cache.tokens = tokens[: block + PROMPT_BLOCK]
             if store is not None and block + PROMPT_BLOCK == fixed and not store.has(tokens[:fixed]):
