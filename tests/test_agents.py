@@ -40,8 +40,10 @@ from personavlog.agents.text import (
     complete_sentences,
     keyword_coverage,
     keywords,
+    tidy_phrase,
     trim_to_words,
     without_asides,
+    without_years,
 )
 from personavlog.agents.visual import parse_visual, plan_visual
 from personavlog.backends import create_llm
@@ -414,6 +416,14 @@ def test_text_helpers() -> None:
 
     assert story_title("A Rainy Afternoon at a Parisian Cafe (movie).") == "A Rainy Afternoon at a Parisian Cafe"
     assert story_title("(untitled)") == "(untitled)"
+    assert story_title("A Rainy Afternoon at a Parisian Cafe - 2015-2016") == "A Rainy Afternoon at a Parisian Cafe"
+    assert story_title("Lisbon Alleys (2019).") == "Lisbon Alleys"
+    assert story_title("Summer 2019 in Lisbon") == "Summer 2019 in Lisbon"
+    assert story_title("1999") == "1999"
+    assert without_years("a cafe in a Paris café, with 2015-2016") == "a cafe in a Paris café, with"
+    assert without_years("the 1920s bar on the corner") == "the 1920s bar on the corner"
+    assert without_years("room 12 of the hotel") == "room 12 of the hotel"
+    assert tidy_phrase(without_years("a cafe in a Paris café, with 2015-2016"), 10) == "a cafe in a Paris café"
     assert trim_to_words("I sit here. The rain keeps falling on the old roofs of Paris.", 6) == "I sit here."
     assert complete_sentences("I walk to the café and then to the") == "I walk to the café and then."
     assert keywords("a rainy afternoon in a Paris café") == ["rainy", "afternoon", "paris", "café"]
@@ -524,3 +534,24 @@ def test_visual_motion_keeps_what_moves_around_the_person() -> None:
         parse_visual({"details": details, "motion": "clouds roll over me"})
     with pytest.raises(ValueError, match="motion is too short"):
         parse_visual({"details": details, "motion": "she"}, still_motion=still)
+
+
+def test_the_painted_place_follows_the_written_location_when_the_action_pulls_elsewhere() -> None:
+    from personavlog.agents.hints import implied_places
+    from personavlog.agents.storyboard import place_as_written
+
+    cafe_by_the_street = implied_places("a cafe in a Paris café", "walks on the street and walks past")
+    assert cafe_by_the_street == [LocationKind.CAFE]
+    assert implied_places("the street outside the café") == [LocationKind.CITY_STREET]
+    assert implied_places("somewhere quiet", "walks along the street") == [LocationKind.CITY_STREET]
+    drafted = ShotDraft(
+        location="a cafe in a Paris café",
+        location_kind=LocationKind.CITY_STREET,
+        action="walks on the street and walks past",
+        time_of_day=TimeOfDay.DAY,
+        weather=Weather.RAIN,
+        mood=Mood.CALM,
+        camera=CameraMove.STATIC,
+        framing=Framing.MEDIUM,
+    )
+    assert place_as_written(drafted).location_kind == LocationKind.CAFE

@@ -213,9 +213,13 @@ def implied_places(location: str, action: str = "") -> list[LocationKind]:
     outside the café" → city_street; "a table in a Paris café" → cafe); empty when they name none.
 
     The location's words count twice; the action's words ("walks along the street") settle what the location
-    leaves open."""
-    votes = {kind: 2 * count for kind, count in _place_votes(location).items()}
+    leaves open, and where the two pull equally the location, which names the place, wins ("a table in a café"
+    with "walks on the street" → cafe)."""
+    written = _place_votes(location)
+    votes = {kind: 2 * count for kind, count in written.items()}
     for kind, count in _place_votes(action).items():
         votes[kind] = votes.get(kind, 0) + count
     most = max(votes.values(), default=0)
-    return [kind for kind, count in votes.items() if count == most]
+    tied = [kind for kind, count in votes.items() if count == most]
+    best_written = max((written.get(kind, 0) for kind in tied), default=0)
+    return [kind for kind in tied if written.get(kind, 0) == best_written]

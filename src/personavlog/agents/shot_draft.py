@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from personavlog.agents.text import clean_text, normalised, tidy_phrase, without_asides, word_count
+from personavlog.agents.text import clean_text, normalised, tidy_phrase, without_asides, without_years, word_count
 from personavlog.schema import CameraMove, Framing, LocationKind, Mood, TimeOfDay, Weather
 
 
@@ -61,7 +61,8 @@ def third_person(action: str) -> str:
 
 def parse_shot(data: dict[str, Any], previous: ShotDraft | None) -> ShotDraft:
     values = dict(data)
-    values["location"] = tidy_phrase(_LEAKS.split(without_asides(clean_text(str(values.get("location", "")))))[0], 10)
+    location = without_years(without_asides(clean_text(str(values.get("location", "")))))
+    values["location"] = tidy_phrase(_LEAKS.split(location)[0], 10)
     written = third_person(_SUBJECT.sub("", without_asides(clean_text(str(values.get("action", ""))))))
     action = tidy_phrase(_LEAKS.split(written)[0], 14)
     values["action"] = action[:1].lower() + action[1:]

@@ -28,6 +28,7 @@ from personavlog.agents.text import (
     normalised,
     similarity,
     without_asides,
+    without_year_suffix,
     word_count,
 )
 from personavlog.llm.base import ENDS_KEY, LLMClient
@@ -89,7 +90,7 @@ def story_schema(beats: int, title_length: int = 60, whole_sentences: bool = Fal
 def story_title(text: str) -> str:
     """The title as a viewer reads it: no bracketed aside ("(movie)"), no dangling dash or full stop."""
     cleaned = clean_text(text)
-    return (without_asides(cleaned).rstrip(" -–.") or cleaned).rstrip(".")
+    return (without_year_suffix(without_asides(cleaned)).rstrip(" -–.") or cleaned).rstrip(".")
 
 
 def parse_story(data: dict[str, Any], beats: int) -> Story:

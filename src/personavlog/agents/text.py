@@ -33,6 +33,22 @@ def without_asides(text: str) -> str:
     return " ".join(re.sub(r"\s+([,.!?;:])", r"\1", text).split())
 
 
+_YEARS = re.compile(r"\b(?:1[89]|20)\d\d(?:\s*[-–/]\s*(?:(?:1[89]|20)?\d\d))?\b(?!s|'s)")
+_DATED_SUFFIX = re.compile(r"\s*(?:[-–:|,]\s*)?\(?\s*" + _YEARS.pattern + r"\s*\)?\s*[.]?$")
+
+
+def without_year_suffix(title: str) -> str:
+    """A title less a trailing year or season the model copied from a web page ("... - 2015-2016", "... (2019)");
+    a year inside the title ("Summer 2019 in Lisbon") is kept."""
+    return _DATED_SUFFIX.sub("", title).rstrip(" -–:|,") or title
+
+
+def without_years(text: str) -> str:
+    """A place less any year in it ("a café in Paris, with 2015-2016" → "a café in Paris, with"): a place is painted,
+    and no year can be; decades ("the 1920s bar") stay."""
+    return " ".join(re.sub(r"\s+([,.!?;:])", r"\1", _YEARS.sub("", text)).split())
+
+
 def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
