@@ -7,6 +7,7 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from llm_server import ScriptedReply, chat_reply, free_port, llama_server, scripted_server
@@ -18,7 +19,7 @@ from personavlog.llm import LLMClient, LLMOutputError
 from personavlog.llm.base import ENDS_KEY
 from personavlog.llm.llamacpp import LlamaCppClient, default_model_path
 from personavlog.llm.openai_compat import OpenAICompatClient
-from personavlog.llm.sampling import SOFT_LIMIT_SLACK, ConstrainedSampler
+from personavlog.llm.sampling import SOFT_LIMIT_SLACK, ConstrainedSampler, top_k
 from personavlog.schema import (
     CameraMove,
     Framing,
@@ -171,6 +172,18 @@ def test_the_output_layer_runs_only_where_a_token_is_sampled_and_the_answers_sta
     assert answers() == lazy  # every evaluation with its output layer, as llama-cpp-python's eval does
     assert len(runs) == lazy_runs  # the same batches, so the same numbers in the model's state
     assert lazy_outputs < 0.75 * sum(runs), (lazy_outputs, sum(runs))
+
+
+def test_top_k_finds_the_same_tokens_as_a_full_partition() -> None:
+    rng = np.random.default_rng(7)
+    for trial in range(200):
+        logits = (rng.standard_normal(262_144) * 3).astype(np.float32)
+        if trial % 2:  # a few tokens far ahead of the rest, as after a fed key
+            logits[rng.integers(0, len(logits), 30)] += 15
+        for k in (1, 40):
+            assert set(top_k(logits, k).tolist()) == set(np.argpartition(logits, -k)[-k:].tolist())
+    small = np.arange(100, dtype=np.float32)
+    assert sorted(top_k(small, 5).tolist()) == [95, 96, 97, 98, 99]
 
 
 def test_embedded_refuses_images(embedded: LlamaCppClient, astronaut: Path) -> None:

