@@ -17,6 +17,7 @@ from personavlog.feedback.policy import take_quality, theme_focus_stages, tighte
 from personavlog.manifest import Manifest, StageId, StageName
 from personavlog.media import read_wav, write_wav
 from personavlog.pipeline import Review, ReviewLoop
+from personavlog.pipeline.reviews import lines_at_fault
 from personavlog.progress import ignore
 from personavlog.rundir import RunDir
 from personavlog.schema import (
@@ -83,8 +84,12 @@ def test_script_critic_passes_a_good_script_and_names_what_is_wrong_with_a_bad_o
     assert not verdicts["monologue.repeats"].passed
     assert "shots 1 and 2" in verdicts["monologue.repeats"].feedback
     assert not verdicts["monologue.relevance"].passed
-    assert not verdicts["monologue.first_person"].passed
+    assert not verdicts["monologue.first_person"].passed and verdicts["monologue.first_person"].shots == [1, 2]
     assert all(c.round == 1 for c in verdicts.values())
+    # Only lines at fault: a rollback writes those lines again; any other failure runs the agents again.
+    assert lines_at_fault([verdicts["monologue.first_person"]]) == [1, 2]
+    assert lines_at_fault([verdicts["monologue.first_person"], verdicts["monologue.relevance"]]) == []
+    assert lines_at_fault([]) == []
 
 
 def test_a_monologue_that_repeats_the_theme_instead_of_living_it_goes_back() -> None:
@@ -103,6 +108,7 @@ def test_a_monologue_that_repeats_the_theme_instead_of_living_it_goes_back() -> 
     verdict = _by_target(critique_script(theme, story, board, parroting))["monologue.parroting"]
     assert not verdict.passed and verdict.stage == "monologue"
     assert verdict.feedback.startswith("Lines of shots 1, 3 repeat") and "shot 3: " in verdict.feedback
+    assert verdict.shots == [1, 3] and lines_at_fault([verdict]) == [1, 3]
     living = [parroting[0], parroting[1], MonologueLine(shot_id=3, text="The river, at last. My feet hurt.")]
     assert _by_target(critique_script(theme, story, board, living))["monologue.parroting"].passed
 

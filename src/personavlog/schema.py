@@ -292,6 +292,9 @@ class Critique(Document):
     """False when the critic itself failed: nothing was judged, and no rollback follows from it."""
     reason: str = ""
     """Why it was not measured (the critic's error)."""
+    shots: list[int] = Field(default_factory=list)
+    """The shots it objects to, when only some of a document's parts fail (a monologue's lines): a rollback
+    rewrites those alone."""
 
 
 class Rollback(Document):

@@ -54,6 +54,12 @@ def script_review(ctx: RunContext, loop: ReviewLoop, rewrite: Callable[[], None]
         for index, critique in failed:
             _add_note(ctx, critique.stage, critique.feedback)
             loop.rollback(manifest, index, critique.stage, round_)
+        lines = lines_at_fault([critique for _, critique in failed])
+        if lines:  # only some lines failed: those are written again, the rest of the plan stays
+            monologue = MonologueStage()
+            monologue.rewrite_shots(ctx, lines)
+            monologue.settle(ctx)
+            return True
         for stage in policy.theme_focus_stages(c for _, c in failed):
             manifest.retake(StageId.parse(stage)).theme_focus = True
             if stage == StageName.STORY:
@@ -61,6 +67,14 @@ def script_review(ctx: RunContext, loop: ReviewLoop, rewrite: Callable[[], None]
         return bool(failed)
 
     return Review(key="script", state=state, critic=critic, roll_back=roll_back, redo=rewrite)
+
+
+def lines_at_fault(failed: list[Critique]) -> list[int]:
+    """The monologue lines to write again when every failed check is about some of its lines; else none (the
+    rollback runs the agents whose notes changed)."""
+    if not failed or any(c.stage != StageName.MONOLOGUE or not c.shots for c in failed):
+        return []
+    return sorted({shot for critique in failed for shot in critique.shots})
 
 
 def voices_review(ctx: RunContext, loop: ReviewLoop, voices: list[VoiceStage]) -> Review | None:

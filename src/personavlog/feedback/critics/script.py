@@ -152,6 +152,7 @@ def critique_script(
             feedback=f"Lines of shots {', '.join(map(str, not_first_person))} are not in the first person; "
             "write them as the person's own thoughts (I, me, my).",
             round=round_,
+            shots=not_first_person,
         )
     )
     return critiques
@@ -172,4 +173,5 @@ def _parroting(theme: str, storyboard: Storyboard, lines: list[MonologueLine], r
         feedback=f"Lines of shots {', '.join(map(str, copying))} repeat the words '{theme}' instead of living it; "
         f"write what the person sees, does and feels there ({moments}).",
         round=round_,
+        shots=copying,
     )
