@@ -44,6 +44,16 @@ SCHEMA = {
     "required": ["title", "mood", "tags"],
     "additionalProperties": False,
 }
+SHOT_ITEM = {
+    "type": "object",
+    "properties": {"place": {"type": "string", "maxLength": 40}, "mood": {"enum": ["calm", "tense"]}},
+    "required": ["place", "mood"],
+}
+SHOTS_SCHEMA = {
+    "type": "object",
+    "properties": {"shots": {"type": "array", "items": SHOT_ITEM, "minItems": 3, "maxItems": 3}},
+    "required": ["shots"],
+}
 PROMPT = (
     'Theme: a morning at a fishing harbour\nAnswer: {"title": "Salt Before Sunrise", "mood": "calm", '
     '"tags": ["harbour", "dawn"]}\n\nTheme: a rainy afternoon in a Paris cafe\nAnswer:'
@@ -125,17 +135,7 @@ def test_a_string_marked_as_sentences_ends_on_a_whole_sentence(embedded: LlamaCp
 
 
 def test_nested_objects_and_fixed_arrays_are_written_part_by_part(embedded: LlamaCppClient) -> None:
-    item = {
-        "type": "object",
-        "properties": {"place": {"type": "string", "maxLength": 40}, "mood": {"enum": ["calm", "tense"]}},
-        "required": ["place", "mood"],
-    }
-    schema = {
-        "type": "object",
-        "properties": {"shots": {"type": "array", "items": item, "minItems": 3, "maxItems": 3}},
-        "required": ["shots"],
-    }
-    result = embedded.complete_json(PROMPT, schema, seed=4, max_tokens=150)
+    result = embedded.complete_json(PROMPT, SHOTS_SCHEMA, seed=4, max_tokens=150)
     shots = result.parsed["shots"]
     assert len(shots) == 3 and all(set(s) == {"place", "mood"} and s["mood"] in {"calm", "tense"} for s in shots)
     assert result.usage.prompt_tokens > len(embedded.tokenize(PROMPT))  # the keys were fed
@@ -144,16 +144,6 @@ def test_nested_objects_and_fixed_arrays_are_written_part_by_part(embedded: Llam
 def test_the_output_layer_runs_only_where_a_token_is_sampled_and_the_answers_stay_the_same(
     embedded: LlamaCppClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    item = {
-        "type": "object",
-        "properties": {"place": {"type": "string", "maxLength": 40}, "mood": {"enum": ["calm", "tense"]}},
-        "required": ["place", "mood"],
-    }
-    nested = {
-        "type": "object",
-        "properties": {"shots": {"type": "array", "items": item, "minItems": 3, "maxItems": 3}},
-        "required": ["shots"],
-    }
     real = ConstrainedSampler._decode
     runs: list[bool] = []
 
@@ -162,7 +152,8 @@ def test_the_output_layer_runs_only_where_a_token_is_sampled_and_the_answers_sta
         real(sampler, tokens, logits)
 
     def answers() -> list[str]:
-        return [embedded.complete_json(PROMPT, shape, seed=seed).text for shape in (SCHEMA, nested) for seed in (1, 2)]
+        shapes = (SCHEMA, SHOTS_SCHEMA)
+        return [embedded.complete_json(PROMPT, shape, seed=seed).text for shape in shapes for seed in (1, 2)]
 
     monkeypatch.setattr(ConstrainedSampler, "_decode", counted)
     lazy = answers()

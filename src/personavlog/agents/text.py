@@ -29,8 +29,7 @@ def clean_text(text: str) -> str:
 
 def without_asides(text: str) -> str:
     """The text less any bracketed aside: a stage direction such as "(melancholic)" is never said or filmed."""
-    text = re.sub(r"\s*[(\[][^()\[\]]*[)\]]", "", text)
-    return " ".join(re.sub(r"\s+([,.!?;:])", r"\1", text).split())
+    return _tight(re.sub(r"\s*[(\[][^()\[\]]*[)\]]", "", text))
 
 
 _YEARS = re.compile(r"\b(?:1[89]|20)\d\d(?:\s*[-–/]\s*(?:(?:1[89]|20)?\d\d))?\b(?!s|'s)")
@@ -46,7 +45,12 @@ def without_year_suffix(title: str) -> str:
 def without_years(text: str) -> str:
     """A place less any year in it ("a café in Paris, with 2015-2016" → "a café in Paris, with"): a place is painted,
     and no year can be; decades ("the 1920s bar") stay."""
-    return " ".join(re.sub(r"\s+([,.!?;:])", r"\1", _YEARS.sub("", text)).split())
+    return _tight(_YEARS.sub("", text))
+
+
+def _tight(text: str) -> str:
+    """Single spaces, and none before punctuation: what is left after words were taken out."""
+    return " ".join(re.sub(r"\s+([,.!?;:])", r"\1", text).split())
 
 
 def words(text: str) -> list[str]:
