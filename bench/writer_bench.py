@@ -78,7 +78,7 @@ def plan_text(manifest: object) -> str:
     return "\n".join(rows)
 
 
-def run_writer(writer: str, themes: list[dict], duration: float) -> dict:
+def run_writer(writer: str, themes: list[dict], duration: float, feedback: bool = False) -> dict:
     """In a child process: plan every theme with one writer (see main)."""
     from personavlog import VlogRequest, plan_vlog
     from personavlog.config import load_settings
@@ -90,7 +90,10 @@ def run_writer(writer: str, themes: list[dict], duration: float) -> dict:
         work = Path(tempfile.mkdtemp(prefix="personavlog-writer-"))
         try:
             request = VlogRequest(
-                theme=case["theme"], reference=ROOT / "examples" / "astronaut.jpg", duration_s=duration, feedback=False
+                theme=case["theme"],
+                reference=ROOT / "examples" / "astronaut.jpg",
+                duration_s=duration,
+                feedback=feedback,
             )
             started = time.perf_counter()
             manifest = plan_vlog(request, work / "run", settings)
@@ -134,6 +137,7 @@ def main() -> None:
     parser.add_argument("--themes", type=int, default=20)
     parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--feedback", action="store_true", help="critics and rollbacks on (the plan a vlog gets)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     from personavlog.evaluate.dataset import load_themes
@@ -142,18 +146,19 @@ def main() -> None:
     spread = load_themes().spread(args.themes + 1)
     themes = [{"id": c.id, "theme": c.theme} for c in spread if c.theme != demo][: args.themes]
     if args.child:
-        print(json.dumps(run_writer(args.child, themes, args.duration)))
+        print(json.dumps(run_writer(args.child, themes, args.duration, args.feedback)))
         return
     results = []
     for writer in args.writers.split(","):
         command = [sys.executable, __file__, "--child", writer, "--themes", str(args.themes)]
-        command += ["--duration", str(args.duration)]
+        command += ["--duration", str(args.duration)] + (["--feedback"] if args.feedback else [])
         child = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True, env=dict(os.environ))
         results.append(json.loads(child.stdout))
     summary = [summarise(r) for r in results]
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    report = {"when": stamp, "duration_s": args.duration, "cores": os.cpu_count(), "summary": summary}
+    report = {"when": stamp, "duration_s": args.duration, "feedback": args.feedback, "cores": os.cpu_count()}
+    report["summary"] = summary
     report["plans"] = [{k: v for k, v in r.items() if k != "plan"} for res in results for r in res["rows"]]
     (args.out / "writers.json").write_text(json.dumps(report, indent=1) + "\n")
     _blind_plans(results, args.out)

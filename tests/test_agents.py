@@ -23,7 +23,7 @@ from personavlog.agents import (
 from personavlog.agents import theme_focus as focus
 from personavlog.agents.base import ATTEMPTS, AgentTask, agent_seed, notes_for_shot, run_agent
 from personavlog.agents.hints import allowed_places, allowed_times, allowed_weather
-from personavlog.agents.monologue import WORDS_PER_SECOND, word_budget
+from personavlog.agents.monologue import WORDS_PER_SECOND, parse_line, review_line, word_budget
 from personavlog.agents.music import INSTRUMENTS, energy_curve
 from personavlog.agents.persona import describe_from_observations, parse_vision_answer
 from personavlog.agents.story import score_story, story_text
@@ -406,6 +406,20 @@ def test_repeated_cameras_and_framings_are_repaired() -> None:
 def test_word_budget_is_two_and_a_half_words_per_second_within_a_quarter() -> None:
     assert word_budget(6.0) == (15, 12, 18)
     assert word_budget(4.0) == (10, 8, 12)
+
+
+def test_a_line_that_runs_on_into_the_next_example_ends_before_its_label() -> None:
+    ran_on = {"line": "I am the one who walks barefoot. I love it here Beat: Walking barefoot is my passion."}
+    assert parse_line(ran_on, 4, 20, []) == "I am the one who walks barefoot."  # the unfinished sentence goes too
+    with pytest.raises(ValueError, match="needs 4 to 20 words"):
+        parse_line({"line": "Beat: I walk on. Line: I walk on."}, 4, 20, [])
+
+
+def test_a_line_that_says_an_earlier_line_again_in_other_order_is_sent_back() -> None:
+    earlier = ["I walk through the streets of Kyoto and hear the music."]
+    again = "The music of Kyoto streets: I hear it as I walk through."
+    assert review_line(again, earlier, set()) == "the line repeats words of line 1; say something new"
+    assert review_line("A temple bell rings somewhere behind me.", earlier, set()) is None
 
 
 def test_text_helpers() -> None:

@@ -113,6 +113,26 @@ def test_a_monologue_that_repeats_the_theme_instead_of_living_it_goes_back() -> 
     assert _by_target(critique_script(theme, story, board, living))["monologue.parroting"].passed
 
 
+def test_a_line_about_something_else_than_its_shot_goes_back_alone_with_what_the_shot_shows() -> None:
+    story = Story(
+        title="Into the mist",
+        logline="I walk into a foggy forest at dawn and find the trees slowly appearing.",
+        beats=["I enter the misty forest path.", "The fog thickens and I lose the trail.", "Sunlight breaks through."],
+    )
+    board = _board([4.0, 4.0, 4.0])
+    lines = [
+        MonologueLine(shot_id=1, text="The fog hides the trees, and I breathe the cold air."),
+        MonologueLine(shot_id=2, text="I love him. He sleeps well and his hands are good to me."),
+        MonologueLine(shot_id=3, text="I hear birds somewhere above me in the mist."),
+    ]
+    verdict = _by_target(critique_script(THEME, story, board, lines))["monologue.off_shot"]
+    assert not verdict.passed and verdict.stage == "monologue" and verdict.shots == [2]
+    assert "shot 2: walks slowly at a forest path" in verdict.feedback
+    assert lines_at_fault([verdict]) == [2]
+    lines[1] = MonologueLine(shot_id=2, text="Every step is slow here; the path keeps vanishing in the fog.")
+    assert _by_target(critique_script(THEME, story, board, lines))["monologue.off_shot"].passed
+
+
 def test_relevance_feedback_names_the_theme_words_the_text_never_uses() -> None:
     story = Story(
         title="Quarterly numbers",

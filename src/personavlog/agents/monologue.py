@@ -12,7 +12,7 @@ import re
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from personavlog.agents import japanese, monologue_chat, monologue_ja
+from personavlog.agents import fit, japanese, monologue_chat, monologue_ja
 from personavlog.agents import theme_focus as focus
 from personavlog.agents.base import (
     AgentCallLog,
@@ -30,10 +30,9 @@ from personavlog.agents.text import (
     clean_text,
     complete_sentences,
     copies_from,
-    keyword_coverage,
-    keywords,
     normalised,
     shingles,
+    similarity,
     trim_to_words,
     without_asides,
     word_count,
@@ -47,6 +46,18 @@ AGENT = "monologue"
 WORDS_PER_SECOND = 2.5
 BUDGET_TOLERANCE = 0.25
 FIRST_LINE = "nothing yet"
+LINE_DRAWS = 2
+"""Draws per candidate of a few-shot English line: a line is short and often drifts from its shot, so more are
+drawn and the one that fits best is kept."""
+GOOD_LINE = 2.0
+"""A line this close to its target length, its shot and the theme (score_line) ends the draws early."""
+NEAR_DUPLICATE = 0.6
+"""Word similarity to another line above which a line says the same thing again."""
+OBJECTION_PENALTY = 1.0
+"""Taken off the score of a line the review still objects to (a candidate's retry may keep an objection), so a
+line without one is chosen whenever there is one."""
+_PROMPT_LABEL = re.compile(r"\b(?:Theme|Beat|Moment|Before|Words|Line|Note):")
+"""A field label of the prompt's examples: the model ran on into the next example, so the line ends before it."""
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'll|i'd|me|my|mine|myself|we|us|our)\b", re.IGNORECASE)
 
 
@@ -84,7 +95,8 @@ def line_schema(low: int, high: int) -> dict[str, Any]:
 
 def parse_line(data: dict[str, Any], low: int, high: int, earlier: Sequence[str]) -> str:
     """The cleaned line, cut to `high` words at a sentence boundary; too short or a repeated line is invalid."""
-    text = complete_sentences(without_asides(clean_text(str(data.get("line", "")))), max_sentences=4)
+    text = _PROMPT_LABEL.split(str(data.get("line", "")), maxsplit=1)[0]
+    text = complete_sentences(without_asides(clean_text(text)), max_sentences=4)
     if word_count(text) > high:
         text = trim_to_words(text, high)
     count = word_count(text)
@@ -102,18 +114,16 @@ def review_line(text: str, earlier: Sequence[str], examples: set[tuple[str, ...]
     if not _FIRST_PERSON.search(text) and word_count(text) > 6:
         return "the line must be the person's own thought, in the first person (I, me, my)"
     for index, line in enumerate(earlier, 1):
-        if not shingles(line, 5).isdisjoint(shingles(text, 5)):
+        if not shingles(line, 5).isdisjoint(shingles(text, 5)) or similarity(line, text) >= NEAR_DUPLICATE:
             return f"the line repeats words of line {index}; say something new"
     if copies_from(text, examples):
         return "the line copies an example; think about this moment"
     return None
 
 
-def score_line(text: str, target: int, theme_keys: Sequence[str], moment: str) -> float:
-    """Close to the word target, touching the theme, and about this moment (its beat and action)."""
-    fit = 1.0 - abs(word_count(text) - target) / target
-    moment_keys = keywords(moment)[:8]
-    return fit + 0.5 * keyword_coverage(theme_keys, text) + 0.5 * min(1.0, 3 * keyword_coverage(moment_keys, text))
+def score_line(text: str, target: int, theme: str, shot: str) -> float:
+    """Close to the word target, and about this shot and the theme by meaning (agents/fit.py)."""
+    return 1.0 - abs(word_count(text) - target) / target + fit.line_fit(text, shot, theme)
 
 
 def _with_line(texts: Sequence[str], index: int, text: str) -> str:
@@ -144,7 +154,6 @@ def write_monologue(
     del persona  # the monologue is the narrator's voice; their look does not change what they think
     in_japanese = japanese.is_japanese(request.language)
     examples = example_shingles("monologue.txt", request.theme)
-    theme_keys = keywords(request.theme)
     if speaks_chat(llm) and not in_japanese:
         with contextlib.suppress(StageError):  # no valid set of lines: ask line by line instead
             return _write_together(
@@ -163,7 +172,7 @@ def write_monologue(
         earlier = [text for i, text in enumerate(texts) if text and i != index]
         before = texts[index - 1] if index > 0 and texts[index - 1] else ("まだなし" if in_japanese else FIRST_LINE)
         notes = notes_block(notes_for_shot(feedback, shot.id))
-        moment = f"{beat} {shot.action}"
+        shown = fit.shot_text(shot.location, shot.action)
 
         def parse(data: dict[str, Any], low: int = low, high: int = high, earlier: list[str] = earlier) -> str:
             if in_japanese:
@@ -176,14 +185,20 @@ def write_monologue(
             return review_line(text, earlier, examples)
 
         def score(
-            text: str, target: int = target, moment: str = moment, texts: list[str] = texts, index: int = index
+            text: str,
+            target: int = target,
+            shown: str = shown,
+            texts: list[str] = texts,
+            index: int = index,
+            earlier: list[str] = earlier,
         ) -> float:
-            fit = (
+            own = (
                 monologue_ja.score_line(text, target, request.theme)
                 if in_japanese
-                else score_line(text, target, theme_keys, moment)
+                else score_line(text, target, request.theme, shown)
+                - (OBJECTION_PENALTY if review_line(text, earlier, examples) else 0.0)
             )
-            return fit + (focus.relevance_bonus(request.theme, _with_line(texts, index, text)) if theme_focus else 0.0)
+            return own + (focus.relevance_bonus(request.theme, _with_line(texts, index, text)) if theme_focus else 0.0)
 
         task = AgentTask(
             agent=AGENT,
@@ -203,9 +218,9 @@ def write_monologue(
             score=score,
             max_tokens=int(high * 1.5) + 40 if in_japanese else int(high * 2.2) + 20,
             temperature=0.7,
-            good_enough=focus.good_enough(1.4, theme_focus),
+            good_enough=focus.good_enough(GOOD_LINE, theme_focus),
         )
-        draws = focus.candidate_count(candidates, theme_focus)
+        draws = focus.candidate_count(candidates if in_japanese else candidates * LINE_DRAWS, theme_focus)
         text = run_agent(llm, task, seed=request.seed, candidates=draws, log=log, salt=index)
         written.append(MonologueLine(shot_id=shot.id, text=text))
     return written
@@ -228,12 +243,8 @@ def _write_together(
     wanted = [shot for shot in shots if shot_ids is None or shot.id in shot_ids]
     kept = {line.shot_id: line.text for line in current if shot_ids is not None and line.shot_id not in shot_ids}
     budgets = {shot.id: word_budget(shot.duration_s, request.language) for shot in shots}
-    moments = {
-        shot.id: f"{story.beats[beat_index(index, len(shots), len(story.beats))]} {shot.action}"
-        for index, shot in enumerate(shots)
-    }
+    shown = {shot.id: fit.shot_text(shot.location, shot.action) for shot in shots}
     examples = example_shingles("monologue.txt", request.theme)
-    theme_keys = keywords(request.theme)
 
     def parse_one(text: str, shot_id: int, others: list[str]) -> str:
         # A short or repeated line is a review note, not an invalid answer: one line must not cost all the rest.
@@ -247,12 +258,12 @@ def _write_together(
         return review_line(text, before, examples)
 
     def score_all(written: dict[int, str]) -> float:
-        fit = sum(score_line(t, budgets[sid][0], theme_keys, moments[sid]) for sid, t in written.items())
-        fit /= max(1, len(written))
+        own = sum(score_line(t, budgets[sid][0], request.theme, shown[sid]) for sid, t in written.items())
+        own /= max(1, len(written))
         if theme_focus:
             whole = " ".join(written.get(shot.id, kept.get(shot.id, "")) for shot in shots)
-            fit += focus.relevance_bonus(request.theme, whole)
-        return fit
+            own += focus.relevance_bonus(request.theme, whole)
+        return own
 
     task = monologue_chat.monologue_task(
         request,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from personavlog.agents import japanese, story_ja
+from personavlog.agents import fit, japanese, story_ja
 from personavlog.agents import theme_focus as focus
 from personavlog.agents.base import (
     AgentCallLog,
@@ -35,6 +35,8 @@ from personavlog.llm.base import ENDS_KEY, LLMClient
 from personavlog.schema import PersonaProfile, Story, VlogRequest
 
 AGENT = "story"
+GOOD_STORY = 2.0
+"""A story using the theme's words whose every sentence stays near the theme (score_story) ends the draws early."""
 
 
 def beat_index(shot_index: int, shot_count: int, beat_count: int) -> int:
@@ -136,11 +138,8 @@ def review_story(story: Story, theme: str, examples: set[tuple[str, ...]]) -> st
 
 
 def score_story(story: Story, theme: str) -> float:
-    """Theme words in the whole story, plus the share of beats that touch the theme at all."""
-    keys = keywords(theme)
-    whole = keyword_coverage(keys, story_text(story))
-    per_beat = sum(1 for b in story.beats if keyword_coverage(keys, b) > 0) / len(story.beats)
-    return whole + per_beat
+    """Theme words in the whole story, plus (twice) how close every sentence stays to the theme by meaning."""
+    return keyword_coverage(keywords(theme), story_text(story)) + 2 * fit.beats_fit(story.beats, theme)
 
 
 def write_story(
@@ -195,7 +194,7 @@ def write_story(
         score=score,
         review=review,
         max_tokens=(90 + 70 * beats) if in_japanese else (60 + 50 * beats),
-        good_enough=focus.good_enough(1.5, theme_focus),
+        good_enough=focus.good_enough(GOOD_STORY, theme_focus),
         temperature=0.7,
     )
     count = focus.candidate_count(candidates, theme_focus)

@@ -1,15 +1,16 @@
 """Script critic: is the story about the theme and well formed, and does every line fit its shot?
 
 Routes to the `story` agent (relevance, structure) and the `monologue` agent (relevance, repeats, first person,
-length against the shot's duration, and lines that repeat the theme's phrase instead of living it: MiniLM
-relevance rewards parroting, so it is checked on its own).
+length against the shot's duration, lines that repeat the theme's phrase instead of living it (MiniLM
+relevance rewards parroting, so it is checked on its own), and lines about something else than their shot and
+the theme).
 """
 
 from __future__ import annotations
 
 import re
 
-from personavlog.agents import japanese
+from personavlog.agents import fit, japanese
 from personavlog.agents.monologue import budget_unit, spoken_length, word_budget
 from personavlog.agents.story import story_text
 from personavlog.agents.text import missing_theme_words, parrots
@@ -119,6 +120,8 @@ def critique_script(
     )
 
     critiques.append(_parroting(theme, storyboard, lines, round_))
+    if not in_japanese:
+        critiques.append(_off_shot(theme, storyboard, lines, round_))
 
     durations = {shot.id: shot.duration_s for shot in storyboard.shots}
     off_budget: list[str] = []
@@ -174,4 +177,28 @@ def _parroting(theme: str, storyboard: Storyboard, lines: list[MonologueLine], r
         f"write what the person sees, does and feels there ({moments}).",
         round=round_,
         shots=copying,
+    )
+
+
+def _off_shot(theme: str, storyboard: Storyboard, lines: list[MonologueLine], round_: int) -> Critique:
+    """A line close to neither its shot nor the theme (bed, a lover, another city) is heard over a picture it has
+    nothing to do with; the feedback says what each of those shots shows."""
+    shots = {shot.id: shot for shot in storyboard.shots}
+    astray = [
+        line.shot_id
+        for line in lines
+        if line.shot_id in shots
+        and fit.unrelated(line.text, fit.shot_text(shots[line.shot_id].location, shots[line.shot_id].action), theme)
+    ]
+    moments = "; ".join(f"shot {sid}: {shots[sid].action} at {shots[sid].location}" for sid in astray)
+    return Critique(
+        stage="monologue",
+        target="monologue.off_shot",
+        score=-float(len(astray)),
+        threshold=0.0,
+        passed=not astray,
+        feedback=f"Lines of shots {', '.join(map(str, astray))} are about something else than their shot and "
+        f"'{theme}'; write what the person sees, does and feels there ({moments}).",
+        round=round_,
+        shots=astray,
     )
