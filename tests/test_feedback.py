@@ -37,6 +37,11 @@ from personavlog.schema import (
 )
 
 THEME = "a foggy morning walk in the forest"
+FOREST_STORY = Story(
+    title="Into the mist",
+    logline="I walk into a foggy forest at dawn and find the trees slowly appearing.",
+    beats=["I enter the misty forest path.", "The fog thickens and I lose the trail.", "Sunlight breaks through."],
+)
 
 
 def _board(durations: list[float]) -> Storyboard:
@@ -64,11 +69,7 @@ def _by_target(critiques: list[Critique]) -> dict[str, Critique]:
 
 
 def test_script_critic_passes_a_good_script_and_names_what_is_wrong_with_a_bad_one() -> None:
-    story = Story(
-        title="Into the mist",
-        logline="I walk into a foggy forest at dawn and find the trees slowly appearing.",
-        beats=["I enter the misty forest path.", "The fog thickens and I lose the trail.", "Sunlight breaks through."],
-    )
+    story = FOREST_STORY
     board = _board([4.0, 4.0])
     good = [
         MonologueLine(shot_id=1, text="The fog hides the trees, and I breathe the cold air."),
@@ -114,11 +115,7 @@ def test_a_monologue_that_repeats_the_theme_instead_of_living_it_goes_back() -> 
 
 
 def test_a_line_about_something_else_than_its_shot_goes_back_alone_with_what_the_shot_shows() -> None:
-    story = Story(
-        title="Into the mist",
-        logline="I walk into a foggy forest at dawn and find the trees slowly appearing.",
-        beats=["I enter the misty forest path.", "The fog thickens and I lose the trail.", "Sunlight breaks through."],
-    )
+    story = FOREST_STORY
     board = _board([4.0, 4.0, 4.0])
     lines = [
         MonologueLine(shot_id=1, text="The fog hides the trees, and I breathe the cold air."),
