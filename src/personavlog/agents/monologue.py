@@ -277,7 +277,7 @@ def _write_together(
         review_one=review_one,
         score_all=score_all,
     )
-    task.good_enough = focus.good_enough(task.good_enough, theme_focus)
+    task.good_enough = focus.good_enough(GOOD_LINE, theme_focus)
     del candidates  # one long answer (its review asks again once); a focused rewrite still draws several
     written = run_agent(llm, task, seed=request.seed, candidates=focus.candidate_count(1, theme_focus), log=log)
     return [MonologueLine(shot_id=shot.id, text=written[shot.id]) for shot in wanted]

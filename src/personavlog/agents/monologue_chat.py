@@ -134,5 +134,4 @@ def monologue_task(
         score=score_all,
         max_tokens=int(words * 2.2) + 45 * len(wanted),  # room for the fed moments' keys and a sentence's end
         temperature=0.7,
-        good_enough=2.0,
     )

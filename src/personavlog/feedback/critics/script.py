@@ -16,7 +16,7 @@ from personavlog.agents.story import story_text
 from personavlog.agents.text import missing_theme_words, parrots
 from personavlog.measure.relevance import theme_relevance_many
 from personavlog.measure.speech import normalise_words
-from personavlog.schema import Critique, MonologueLine, Story, Storyboard
+from personavlog.schema import Critique, MonologueLine, Shot, Story, Storyboard
 
 STORY_RELEVANCE = 0.60
 MONOLOGUE_RELEVANCE = 0.40
@@ -166,7 +166,7 @@ def _parroting(theme: str, storyboard: Storyboard, lines: list[MonologueLine], r
     of those shots shows, so the rewrite has something of its own to say."""
     copying = [line.shot_id for line in lines if parrots(line.text, theme)]
     shots = {shot.id: shot for shot in storyboard.shots}
-    moments = "; ".join(f"shot {sid}: {shots[sid].action} at {shots[sid].location}" for sid in copying if sid in shots)
+    moments = _what_shots_show(shots, [sid for sid in copying if sid in shots])
     return Critique(
         stage="monologue",
         target="monologue.parroting",
@@ -190,7 +190,7 @@ def _off_shot(theme: str, storyboard: Storyboard, lines: list[MonologueLine], ro
         if line.shot_id in shots
         and fit.unrelated(line.text, fit.shot_text(shots[line.shot_id].location, shots[line.shot_id].action), theme)
     ]
-    moments = "; ".join(f"shot {sid}: {shots[sid].action} at {shots[sid].location}" for sid in astray)
+    moments = _what_shots_show(shots, astray)
     return Critique(
         stage="monologue",
         target="monologue.off_shot",
@@ -202,3 +202,8 @@ def _off_shot(theme: str, storyboard: Storyboard, lines: list[MonologueLine], ro
         round=round_,
         shots=astray,
     )
+
+
+def _what_shots_show(shots: dict[int, Shot], shot_ids: list[int]) -> str:
+    """ "shot 2: walks slowly at a forest path; ...": what a rewritten line can be about."""
+    return "; ".join(f"shot {sid}: {shots[sid].action} at {shots[sid].location}" for sid in shot_ids)
