@@ -22,10 +22,11 @@ from personavlog.agents import (
 )
 from personavlog.agents import theme_focus as focus
 from personavlog.agents.base import ATTEMPTS, AgentTask, agent_seed, notes_for_shot, run_agent
-from personavlog.agents.hints import allowed_places, allowed_times, allowed_weather
+from personavlog.agents.hints import allowed_times, allowed_weather, implied_places
 from personavlog.agents.monologue import WORDS_PER_SECOND, parse_line, review_line, word_budget
 from personavlog.agents.music import INSTRUMENTS, energy_curve
 from personavlog.agents.persona import describe_from_observations, parse_vision_answer
+from personavlog.agents.place_plan import plan_places
 from personavlog.agents.story import score_story, story_text
 from personavlog.agents.storyboard import (
     MIN_SHOT_S,
@@ -66,6 +67,7 @@ from personavlog.schema import (
     VlogRequest,
     Weather,
 )
+from stories import FOREST_WALK
 
 THEME = "a rainy afternoon in a Paris café"
 OBSERVATIONS = {"hair": "dark brown", "clothing": "orange and white", "brightness": "bright"}
@@ -136,7 +138,7 @@ def test_storyboard_durations_sum_to_the_request_and_fields_are_closed(plan: Pla
     assert sum(s.duration_s for s in shots) == pytest.approx(plan.request.duration_s, abs=1e-6)
     assert all(s.duration_s >= MIN_SHOT_S for s in shots)
     assert all(s.weather in allowed_weather(THEME) and s.time_of_day in allowed_times(THEME) for s in shots)
-    assert all(s.location_kind in allowed_places(THEME) for s in shots)
+    assert all(s.location_kind in (LocationKind.CAFE, LocationKind.CITY_STREET) for s in shots)
     assert all(a.camera != b.camera for a, b in itertools.pairwise(shots))
     assert all(s.location.strip() and s.action.strip() for s in shots)
 
@@ -209,6 +211,19 @@ def test_one_shot_is_rewritten_alone(llm: Any, plan: Plan) -> None:
     )
     assert [line.shot_id for line in lines] == [target]
     assert lines[0].text not in [line.text for line in plan.monologue if line.shot_id != target]
+
+
+def test_the_shots_follow_the_planned_places_through_a_walk(llm: Any, plan: Plan) -> None:
+    theme = "a foggy morning walk in the forest"
+    story = FOREST_WALK
+    request = VlogRequest(theme=theme, reference=Path("ref.jpg"), duration_s=30, seed=7)
+    shots = write_storyboard(llm, request, plan.persona, story, []).shots
+    planned = plan_places(theme, story, len(shots))
+    for shot, kind in zip(shots, planned, strict=True):
+        named = implied_places(shot.location, shot.action)
+        assert shot.location_kind == kind or (named and shot.location_kind == named[0]), (shot, kind)
+    assert len({s.location_kind for s in shots}) >= 2, [(s.location, s.location_kind) for s in shots]
+    assert len({s.location for s in shots}) >= 3, "the shots do not all stand in one place"
 
 
 def test_a_theme_focused_rewrite_draws_more_candidates_and_weighs_theme_relevance(llm: Any, plan: Plan) -> None:
@@ -445,9 +460,9 @@ def test_text_helpers() -> None:
 
 def test_theme_hints_narrow_the_vocabularies() -> None:
     assert set(allowed_weather(THEME)) == {Weather.RAIN, Weather.CLOUDS}
-    assert LocationKind.CAFE in allowed_places(THEME)
+    assert implied_places(THEME) == [LocationKind.CAFE]
     assert set(allowed_weather("my grandfather's stories")) == set(Weather)
-    assert allowed_places("the business district") == list(LocationKind)
+    assert implied_places("the business district") == []
 
 
 def test_persona_descriptions_from_observations_never_guess_identity() -> None:

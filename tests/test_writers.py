@@ -126,6 +126,10 @@ def test_an_action_written_as_i_is_turned_to_the_third_person() -> None:
         "action": "I buy a warm loaf of bread", "camera": "static", "framing": "medium", "mood": "calm",
     }  # fmt: skip
     assert parse_shot(shot, None).action == "buys a warm loaf of bread"
+    leaked = parse_shot(shot | {"location": "the village bakery with snow in the background Location"}, None)
+    assert leaked.location == "the village bakery with snow in the background"
+    kept = parse_shot(shot | {"location": "the location of the old mill by the river"}, None)
+    assert kept.location == "the location of the old mill by the river"
 
 
 def test_a_served_model_never_sees_the_samplers_own_marks() -> None:

@@ -72,6 +72,7 @@ _PLACE: dict[str, tuple[LocationKind, ...]] = {
     "home": (LocationKind.HOME,),
     "cooking": (LocationKind.HOME, LocationKind.NIGHT_MARKET),
     "concert": (LocationKind.STAGE, LocationKind.CITY_STREET),
+    "marathon": (LocationKind.CITY_STREET, LocationKind.PARK),
     "festival": (LocationKind.STAGE, LocationKind.CITY_STREET, LocationKind.NIGHT_MARKET),
     "city": (LocationKind.CITY_STREET, LocationKind.CAFE, LocationKind.TRANSIT),
     "street": (LocationKind.CITY_STREET,),
@@ -81,7 +82,13 @@ _PLACE: dict[str, tuple[LocationKind, ...]] = {
 _SUFFIXES = ("", "s", "es", "y", "ed", "er", "ers", "side")
 
 
+_FALSE_FRIENDS = frozenset({"training", "trainer", "trainee", "marketing"})
+"""Words that begin with a key and name something else ("training" for a marathon is not a train)."""
+
+
 def _hit(word: str, key: str) -> bool:
+    if word in _FALSE_FRIENDS:
+        return False
     if len(key) >= 5:
         return word.startswith(key)
     return any(word == key + suffix for suffix in _SUFFIXES)
@@ -106,10 +113,6 @@ def allowed_weather(theme: str) -> list[Weather]:
 
 def allowed_times(theme: str) -> list[TimeOfDay]:
     return _matches(theme, _TIME) or list(TimeOfDay)
-
-
-def allowed_places(theme: str) -> list[LocationKind]:
-    return _matches(theme, _PLACE) or list(LocationKind)
 
 
 # Genres (from agents.music.GENRES) that suit a theme's words or a style; the music agent's grammar picks among them.
@@ -190,12 +193,16 @@ _LOCATION_WORDS: dict[str, tuple[LocationKind, ...]] = {
     "stage": (LocationKind.STAGE,),
     "square": (LocationKind.CITY_STREET,),
     "alley": (LocationKind.CITY_STREET,),
+    "town": (LocationKind.CITY_STREET,),
+    "dune": (LocationKind.DESERT,),
+    "library": (LocationKind.OFFICE,),
+    "classroom": (LocationKind.OFFICE,),
     "pavement": (LocationKind.CITY_STREET,),
     "sidewalk": (LocationKind.CITY_STREET,),
 }
 
 
-def _place_votes(text: str) -> dict[LocationKind, int]:
+def place_votes(text: str) -> dict[LocationKind, int]:
     """Votes of a text's words for kinds of place: two for the kind a word names first, one for the others (a café
     is a café's room before it is the street outside it)."""
     votes: dict[LocationKind, int] = {}
@@ -215,9 +222,9 @@ def implied_places(location: str, action: str = "") -> list[LocationKind]:
     The location's words count twice; the action's words ("walks along the street") settle what the location
     leaves open, and where the two pull equally the location, which names the place, wins ("a table in a café"
     with "walks on the street" → cafe)."""
-    written = _place_votes(location)
+    written = place_votes(location)
     votes = {kind: 2 * count for kind, count in written.items()}
-    for kind, count in _place_votes(action).items():
+    for kind, count in place_votes(action).items():
         votes[kind] = votes.get(kind, 0) + count
     most = max(votes.values(), default=0)
     tied = [kind for kind, count in votes.items() if count == most]

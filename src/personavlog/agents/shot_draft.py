@@ -28,9 +28,12 @@ class ShotDraft(BaseModel):
 
 _LEAKS = re.compile(
     r"[{}\[\]]|\b(?:shot|camera|framing|pan_?left|pan_?right|push_?in|pull_?out|tilt_?up|tilt_?down|"
-    r"handheld|orbit|close_?up|location_kind|time_of_day)\b",
+    r"handheld|orbit|close_?up|location_?kind|time_?of_?day)\b",
     re.IGNORECASE,
 )
+_LABEL = re.compile(r"\s(?:Location|Action|Beat|Theme|Before|Shot)\b")
+"""A prompt label the model ran on into ("… in the background Location"): case-sensitive, so "the location of the
+mill" stays whole."""
 _SUBJECT = re.compile(r"^(?:the (?:person|protagonist|narrator|vlogger)|he|she|they)\s+", re.IGNORECASE)
 
 
@@ -61,9 +64,10 @@ def third_person(action: str) -> str:
 
 def parse_shot(data: dict[str, Any], previous: ShotDraft | None) -> ShotDraft:
     values = dict(data)
-    location = without_years(without_asides(clean_text(str(values.get("location", "")))))
+    location = without_years(without_asides(_LABEL.split(clean_text(str(values.get("location", ""))))[0]))
     values["location"] = tidy_phrase(_LEAKS.split(location)[0], 10)
-    written = third_person(_SUBJECT.sub("", without_asides(clean_text(str(values.get("action", ""))))))
+    action_text = _LABEL.split(clean_text(str(values.get("action", ""))))[0]
+    written = third_person(_SUBJECT.sub("", without_asides(action_text)))
     action = tidy_phrase(_LEAKS.split(written)[0], 14)
     values["action"] = action[:1].lower() + action[1:]
     draft = ShotDraft.model_validate(values)

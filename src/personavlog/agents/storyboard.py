@@ -2,8 +2,10 @@
 
 A base model is asked for shots one at a time (the few-shot prefix stays cached, so each call only reads the new lines),
 with the grammar's enums narrowed to what the theme implies and the mood to what the beat's part of the story
-allows. Weather and time-of-day continuity, camera variety and durations are settled deterministically after
-the model answers, and the kind of place is made to agree with the location's words. An instruct model plans
+allows. The kind of place of every shot is planned first (agents/place_plan.py) and fed ahead of the location, so
+the model names a spot of that kind; a location whose words name another kind is asked for again once, and the
+painted kind always agrees with the location's words in the end. Weather and time-of-day continuity, camera
+variety and durations are settled deterministically after the model answers. An instruct model plans
 the whole storyboard in one call (agents/storyboard_chat.py).
 """
 
@@ -27,7 +29,8 @@ from personavlog.agents.base import (
     run_agent,
     speaks_chat,
 )
-from personavlog.agents.hints import allowed_places, allowed_times, allowed_weather
+from personavlog.agents.hints import allowed_times, allowed_weather, implied_places
+from personavlog.agents.place_plan import plan_places
 from personavlog.agents.shot_draft import ShotDraft, parse_shot
 from personavlog.agents.story import PARTS, beat_index
 from personavlog.agents.text import (
@@ -41,6 +44,7 @@ from personavlog.llm.base import LLMClient
 from personavlog.schema import (
     CameraMove,
     Framing,
+    LocationKind,
     Mood,
     PersonaProfile,
     Shot,
@@ -80,13 +84,13 @@ def story_part(story: Story, beat_index: int) -> str:
     return "opening" if position == 0 else "ending" if position == 1 else "turn" if position >= 0.5 else "moment"
 
 
-def shot_schema(theme: str, part: str = "moment") -> dict[str, Any]:
+def shot_schema(theme: str, kind: LocationKind, part: str = "moment") -> dict[str, Any]:
     def enum(values: Sequence[str]) -> dict[str, Any]:
         return {"type": "string", "enum": [str(v) for v in values]}
 
     properties = {
+        "location_kind": enum([kind]),  # one value: fed, so the location is written knowing its planned kind
         "location": {"type": "string", "minLength": 8, "maxLength": 70},
-        "location_kind": enum(allowed_places(theme)),
         "time_of_day": enum(allowed_times(theme)),
         "weather": enum(allowed_weather(theme)),
         "action": {"type": "string", "minLength": 8, "maxLength": 90},
@@ -100,10 +104,15 @@ def shot_schema(theme: str, part: str = "moment") -> dict[str, Any]:
 def review_shot(
     draft: ShotDraft, theme: str, beat: str, previous: ShotDraft | None, examples: set[tuple[str, ...]]
 ) -> str | None:
-    """A shot should stay in the theme's world, film its beat, and be its own (not an example's)."""
+    """A shot should stay in the theme's world, be in its planned kind of place, film its beat, and be its own
+    (not an example's)."""
     for name in ("location", "action"):
         if copies_from(getattr(draft, name), examples):
             return f"{name} copies an example; describe this theme's own place and action"
+    named = chat_form.contradiction(draft.location, draft.location_kind, draft.action)
+    if named is not None:
+        planned, written = (str(k).replace("_", " ") for k in (draft.location_kind, named))
+        return f"its location must be a {planned}, not a {written}"
     text = f"{draft.location} {draft.action}"
     if keyword_coverage(keywords(theme), text) == 0 and keyword_coverage(keywords(beat), text) == 0:
         return f"the shot must film this beat of {theme}: {beat}"
@@ -113,8 +122,12 @@ def review_shot(
 
 
 def score_shot(draft: ShotDraft, theme: str, beat: str, previous: ShotDraft | None) -> float:
-    """Theme words in the place, beat words in the action, and a new camera move."""
+    """Theme words in the place, beat words in the action, a new camera move, and a location whose words name
+    the planned kind of place (rather than another one)."""
     score = keyword_coverage(keywords(theme), f"{draft.location} {draft.action}")
+    named = implied_places(draft.location, draft.action)
+    if named:
+        score += 0.5 if draft.location_kind in named else -0.5
     score += keyword_coverage(keywords(beat)[:6], draft.action)
     if previous is None or draft.camera != previous.camera:
         score += 0.5
@@ -218,6 +231,7 @@ def _draft_shot(
     story: Story,
     index: int,
     count: int,
+    kind: LocationKind,
     previous: ShotDraft | None,
     feedback: Sequence[str],
     shot_id: int,
@@ -235,7 +249,7 @@ def _draft_shot(
         prompt=render("storyboard.txt", theme=request.theme, beat=beat, before=before, notes=notes),
         fixed_chars=fixed_length("storyboard.txt"),
         cue="Shot:",
-        schema=shot_schema(request.theme, story_part(story, part)),
+        schema=shot_schema(request.theme, kind, story_part(story, part)),
         parse=lambda data: parse_shot(data, previous),
         score=lambda draft: score_shot(draft, request.theme, beat, previous),
         review=lambda draft: review_shot(draft, request.theme, beat, previous, examples),
@@ -250,6 +264,12 @@ def place_as_written(draft: ShotDraft) -> ShotDraft:
     """The painted kind of place follows the shot's own words: "a forest path" is never a city street."""
     named = chat_form.contradiction(draft.location, draft.location_kind, draft.action)
     return draft if named is None else draft.model_copy(update={"location_kind": named})
+
+
+def _kind_for_redo(shot: Shot, notes: Sequence[str]) -> LocationKind:
+    """A shot written again stays in its kind of place, unless its notes name another ("move it to the beach")."""
+    named = implied_places(" ".join(notes))
+    return shot.location_kind if not named or shot.location_kind in named else named[0]
 
 
 def _as_draft(shot: Shot) -> ShotDraft:
@@ -286,13 +306,15 @@ def write_storyboard(
         with contextlib.suppress(StageError):  # no valid storyboard at all: ask shot by shot instead
             drafts = run_agent(llm, task, seed=request.seed, candidates=1, log=log)
     if not drafts:
-        for index in range(count):
+        kinds = plan_places(request.theme, story, count)
+        for index, kind in enumerate(kinds):
             previous = drafts[-1] if drafts else None
             drafts.append(
                 _draft_shot(
-                    llm, request, story, index, count, previous, feedback, index + 1, candidates=candidates, log=log
+                    llm, request, story, index, count, kind, previous, feedback, index + 1,
+                    candidates=candidates, log=log,
                 )
-            )
+            )  # fmt: skip
     drafts = [place_as_written(draft) for draft in drafts]
     drafts = vary_shots(settle_continuity(drafts))
     durations = shot_durations(drafts, request.duration_s)
@@ -325,9 +347,11 @@ def _redo_shots(
             task = chat_form.redo_task(request, story, current_drafts, index, feedback, shot.id)
             draft = run_agent(llm, task, seed=request.seed, candidates=candidates, log=log, salt=index)
         else:
+            kind = _kind_for_redo(shot, notes_for_shot(feedback, shot.id))
             draft = _draft_shot(
-                llm, request, story, index, count, previous, feedback, shot.id, candidates=candidates, log=log
-            )
+                llm, request, story, index, count, kind, previous, feedback, shot.id,
+                candidates=candidates, log=log,
+            )  # fmt: skip
         draft = place_as_written(draft)
         neighbours = {s.camera for s in shots[max(0, index - 1) : index + 2] if s.id != shot.id}
         if draft.camera in neighbours:

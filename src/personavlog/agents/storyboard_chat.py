@@ -12,6 +12,7 @@ from typing import Any
 
 from personavlog.agents.base import AgentTask, closed_object, fixed_length, notes_block, notes_for_shot, render
 from personavlog.agents.hints import allowed_times, allowed_weather, implied_places
+from personavlog.agents.place_plan import places_wanted
 from personavlog.agents.shot_draft import ShotDraft, parse_shot
 from personavlog.agents.story import beat_index
 from personavlog.agents.text import keyword_coverage, keywords, normalised, similarity
@@ -34,11 +35,6 @@ KIND_MEANINGS = {
     LocationKind.OFFICE: "an office or workplace",
     LocationKind.STAGE: "a stage or concert hall",
 }
-
-
-def places_wanted(count: int) -> int:
-    """How many kinds of place a storyboard of `count` shots should pass through."""
-    return 3 if count >= 5 else min(2, count)
 
 
 def _enum(values: Sequence[str]) -> dict[str, Any]:
