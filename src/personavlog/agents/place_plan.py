@@ -34,7 +34,8 @@ _SCENES: dict[LocationKind, str] = {
     LocationKind.OFFICE: "working at a desk in an office, library or classroom",
     LocationKind.STAGE: "a band playing on a concert stage to a crowd",
 }
-"""Each kind as a scene, for comparing with a story's sentences by meaning (fuller than the short meanings)."""
+"""Each kind as a scene, for comparing with a story's sentences by meaning (fuller than the short meanings an
+instruct model is shown, storyboard_chat.KIND_MEANINGS)."""
 
 NEARBY: dict[LocationKind, tuple[LocationKind, ...]] = {
     LocationKind.CITY_STREET: (LocationKind.CAFE, LocationKind.PARK, LocationKind.NIGHT_MARKET, LocationKind.TRANSIT),
@@ -60,7 +61,10 @@ _ONE_ROOM = re.compile(
 )
 """Words that bind a theme to one room: its shots change corner and framing rather than place."""
 
+_WHERE = re.compile(r"\b(?:in|at|on|by|from|across|around|through|near)\s+(?!.*\b(?:in|at|on|by|from)\s)(.*)$")
+"""The words after a theme's last preposition of place."""
 _PLACE_NAME = re.compile(r"\b(?:in|across|around|of|to|through)\s+(?:the\s+)?[A-Z]")
+"""A preposition before a capitalised name: the theme names a city or a country."""
 
 MOVE_MARGIN = 1
 """A beat of a one-room theme leaves the room only when its words name the nearby place this many votes more."""
@@ -88,9 +92,6 @@ def anchor_place(theme: str, story: Story) -> LocationKind:
     closeness = _closeness([f"{theme}. {story.title}"])[0]
     candidates = named or list(LocationKind)
     return max(candidates, key=lambda kind: closeness[kind])
-
-
-_WHERE = re.compile(r"\b(?:in|at|on|by|from|across|around|through|near)\s+(?!.*\b(?:in|at|on|by|from)\s)(.*)$")
 
 
 def _where(theme: str) -> str:
