@@ -16,7 +16,7 @@ from personavlog.backends import create_llm
 from personavlog.config import LLMSettings
 from personavlog.errors import PersonaVlogError, StageError
 from personavlog.llm import LLMClient, LLMOutputError
-from personavlog.llm.base import ENDS_KEY
+from personavlog.llm.base import ENDS_KEY, OPENS_KEY
 from personavlog.llm.llamacpp import LlamaCppClient, default_model_path
 from personavlog.llm.openai_compat import OpenAICompatClient
 from personavlog.llm.sampling import SOFT_LIMIT_SLACK, ConstrainedSampler, top_k
@@ -132,6 +132,31 @@ def test_a_string_marked_as_sentences_ends_on_a_whole_sentence(embedded: LlamaCp
     free = entry(300)
     short = entry(12)
     assert free.startswith(short) and (short == free or short.endswith((".", "!", "?"))), (short, free)
+
+
+def test_a_string_marked_with_an_opening_opens_with_it_and_ends_on_a_whole_word(embedded: LlamaCppClient) -> None:
+    prompt = (
+        'Shot: {"place": "the stone harbour wall of a fishing village", "mood": "calm"}\n\n'
+        'Shot: {"place": "a crowded start line on a wide avenue", "mood": "tense"}\n\nShot:'
+    )
+
+    def place(opening: str | None, limit: int = 60) -> tuple[str, str]:
+        field: dict = {"type": "string", "minLength": 8, "maxLength": limit}
+        if opening:
+            field[OPENS_KEY] = opening
+        properties = {"place": field, "mood": {"type": "string", "enum": ["calm", "tense"]}}
+        schema = {"type": "object", "properties": properties, "required": ["place", "mood"]}
+        result = embedded.complete_json(prompt, schema, seed=5, max_tokens=80)
+        return result.parsed["place"], result.text
+
+    free, _ = place(None)
+    opened, text = place("a small café")
+    assert opened.startswith("a small café") and len(opened) > len("a small café"), opened
+    assert not free.startswith("a small café")
+    assert json.loads(text)["mood"] in {"calm", "tense"}  # the answer goes on after the opened string
+    short, _ = place("a park", limit=12)
+    # the limit counts the opening: the string ends at the first word's end past 12 characters
+    assert short.startswith("a park ") and len(short) >= 12 and len(short.rsplit(" ", 1)[0]) < 12, short
 
 
 def test_nested_objects_and_fixed_arrays_are_written_part_by_part(embedded: LlamaCppClient) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from personavlog.agents.hints import implied_places
-from personavlog.agents.place_plan import NEARBY, anchor_place, one_room, plan_places
+from personavlog.agents.place_plan import NEARBY, OPENINGS, anchor_place, one_room, opening, plan_places
 from personavlog.schema import LocationKind, Story
 from stories import FOREST_WALK
 
@@ -52,3 +52,15 @@ def test_shorter_vlogs_want_fewer_places_and_every_shot_gets_one() -> None:
     assert len(places) == 3 and places[0] == LocationKind.FOREST and len(set(places)) >= 2, places
     long = plan_places("a foggy morning walk in the forest", FOREST_WALK, 24)
     assert len(long) == 24 and long[:6] == [LocationKind.FOREST] * 6
+
+
+def test_each_kinds_openings_name_that_kind_and_only_moved_shots_open_with_one() -> None:
+    for kind, openings in OPENINGS.items():
+        for words in openings:
+            assert implied_places(words) == [kind], (kind, words)
+    assert set(OPENINGS) == set(LocationKind)
+    kinds = [LocationKind.FOREST, LocationKind.FOREST, LocationKind.LAKE, LocationKind.LAKE, LocationKind.PARK]
+    openings = [opening("a forest walk", kinds, i) for i in range(len(kinds))]
+    assert openings[:2] == [None, None]
+    assert openings[2] != openings[3]
+    assert [implied_places(o) for o in openings[2:]] == [[k] for k in kinds[2:]]

@@ -133,7 +133,8 @@ def test_an_action_written_as_i_is_turned_to_the_third_person() -> None:
 
 
 def test_a_served_model_never_sees_the_samplers_own_marks() -> None:
-    from personavlog.llm.base import ENDS_KEY, without_marks
+    from personavlog.llm.base import ENDS_KEY, OPENS_KEY, without_marks
 
-    schema = {"type": "object", "properties": {"a": {"type": "string", ENDS_KEY: "sentence"}}, "required": ["a"]}
+    field = {"type": "string", ENDS_KEY: "sentence", OPENS_KEY: "a park"}
+    schema = {"type": "object", "properties": {"a": field}, "required": ["a"]}
     assert without_marks(schema) == {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}

@@ -6,6 +6,8 @@ The storyboard agent narrows its grammar's enums to these values, so a small mod
 
 from __future__ import annotations
 
+import re
+
 from personavlog.agents.text import words
 from personavlog.schema import LocationKind, TimeOfDay, Weather
 
@@ -95,7 +97,9 @@ def _hit(word: str, key: str) -> bool:
 
 
 def _place_words(text: str) -> list[str]:
-    return [w.lower().replace("é", "e") for w in words(text)]
+    """The text's words, lower case, without a street of "street food" (sold at a stall, not a street)."""
+    found = [w.lower().replace("é", "e") for w in words(text)]
+    return [w for w, after in zip(found, [*found[1:], ""], strict=False) if (w, after) != ("street", "food")]
 
 
 def _matches(theme: str, table: dict[str, tuple]) -> list:
@@ -215,18 +219,29 @@ def place_votes(text: str) -> dict[LocationKind, int]:
     return votes
 
 
+_HEAD_ENDS = re.compile(
+    r",|\b(?:in|on|at|near|by|with|behind|outside|beside|next|along|across|over|overlooking|under|from|through"
+    r"|around|inside|off|beyond|above|below|between|facing|where|while|and)\b",
+    re.IGNORECASE,
+)
+"""Words that end a location's head, the place itself, and begin where it is ("a park | near the station"); "of"
+does not ("the shore of a lake" is at the lake)."""
+
+
 def implied_places(location: str, action: str = "") -> list[LocationKind]:
     """The kinds of place a shot's words name most ("the snowy village square" → snowy_village; "the street
     outside the café" → city_street; "a table in a Paris café" → cafe); empty when they name none.
 
-    The location's words count twice; the action's words ("walks along the street") settle what the location
-    leaves open, and where the two pull equally the location, which names the place, wins ("a table in a café"
-    with "walks on the street" → cafe)."""
-    written = place_votes(location)
-    votes = {kind: 2 * count for kind, count in written.items()}
-    for kind, count in place_votes(action).items():
-        votes[kind] = votes.get(kind, 0) + count
-    most = max(votes.values(), default=0)
-    tied = [kind for kind, count in votes.items() if count == most]
-    best_written = max((written.get(kind, 0) for kind in tied), default=0)
-    return [kind for kind in tied if written.get(kind, 0) == best_written]
+    The location names the place, its head first: the words before "in", "near", "with"… ("a park near the train
+    station" is a park); where the head names no kind, the whole location. The action's words ("walks along the
+    street") only settle what the location leaves open: a tie between kinds, or a location that names none."""
+    written = place_votes(_HEAD_ENDS.split(location, maxsplit=1)[0]) or place_votes(location)
+    if not written:
+        written, action = place_votes(action), ""
+    most = max(written.values(), default=0)
+    tied = [kind for kind, count in written.items() if count == most]
+    if len(tied) > 1 and action:
+        acted = place_votes(action)
+        best = max(acted.get(kind, 0) for kind in tied)
+        tied = [kind for kind in tied if acted.get(kind, 0) == best]
+    return tied

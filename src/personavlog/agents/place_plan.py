@@ -5,12 +5,14 @@ streets of Kyoto, five times). The plan opens in the place the theme names (its 
 later beats move to places near it — a café off the street, the lake beyond the forest — choosing for each beat
 the nearby kind its sentence is closest to in meaning, until the vlog has passed through three kinds. A theme
 bound to one room (a kitchen, a café, a library) stays there; its shots change corner and framing instead, and
-leave only for a beat that names a nearby place in its own words.
+leave only for a beat that names a nearby place in its own words. A shot the plan moves has its location opened
+with its kind's own words (OPENINGS), which the model goes on from.
 """
 
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Sequence
 
 from personavlog.agents.hints import implied_places, place_votes
@@ -54,6 +56,26 @@ NEARBY: dict[LocationKind, tuple[LocationKind, ...]] = {
     LocationKind.STAGE: (LocationKind.CITY_STREET, LocationKind.NIGHT_MARKET, LocationKind.PARK),
 }
 """The kinds a story can walk to from each kind within one vlog."""
+
+OPENINGS: dict[LocationKind, tuple[str, ...]] = {
+    LocationKind.CITY_STREET: ("a side street", "the town square", "a narrow alley", "a busy street", "the old square"),
+    LocationKind.CAFE: ("a small café", "the bar", "a corner café", "a quiet café", "a little bar"),
+    LocationKind.HOME: ("the kitchen", "the apartment", "a bedroom", "the living room"),
+    LocationKind.BEACH: ("the beach", "a sandy beach", "the sea front"),
+    LocationKind.FOREST: ("a forest path", "the woods", "the forest", "a clearing in the forest"),
+    LocationKind.MOUNTAINS: ("a mountain trail", "the summit", "the mountain pass", "a rocky peak"),
+    LocationKind.LAKE: ("the lake shore", "a river bank", "the lake", "a wooden jetty on the lake"),
+    LocationKind.DESERT: ("the desert", "a sand dune", "the desert road"),
+    LocationKind.SNOWY_VILLAGE: ("a snowy village", "the village under snow", "a snowy lane"),
+    LocationKind.NIGHT_MARKET: ("a night market", "the market stalls", "a food stall"),
+    LocationKind.TRANSIT: ("a train station", "the train", "a bus stop", "the station platform"),
+    LocationKind.PARK: ("a park", "the park", "a garden", "a park bench"),
+    LocationKind.OFFICE: ("an office", "the library", "the office", "a desk in the office"),
+    LocationKind.STAGE: ("the stage", "a concert stage", "the front of the stage"),
+}
+"""Words a shot's location opens with when the plan moves it away from the theme's own place: a small model
+writes the theme's place again whatever kind it is told, so the kind's own words come first and it describes
+the spot from there ("a park" → "a park along the marathon route")."""
 
 _ONE_ROOM = re.compile(
     r"\b(?:kitchen|caf[eé]|bar|pub|library|apartment|flat|bedroom|room|home|house|restaurant|classroom|studio)s?\b",
@@ -140,3 +162,13 @@ def _closeness(texts: Sequence[str]) -> list[dict[LocationKind, float]]:
     vectors = encoder().encode([*texts, *(_SCENES[kind] for kind in kinds)])
     texts_v, scenes_v = vectors[: len(texts)], vectors[len(texts) :]
     return [{kind: float(t @ s) for kind, s in zip(kinds, scenes_v, strict=True)} for t in texts_v]
+
+
+def opening(theme: str, kinds: Sequence[LocationKind], index: int) -> str | None:
+    """The words shot `index`'s location opens with: none in the vlog's first kind of place (the theme's own,
+    which the model writes unprompted); else one of its kind's openings, another for each shot and each theme."""
+    kind = kinds[index]
+    if kind == kinds[0]:
+        return None
+    choices = OPENINGS[kind]
+    return choices[(zlib.crc32(theme.encode("utf-8")) + index) % len(choices)]

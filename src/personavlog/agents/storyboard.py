@@ -30,7 +30,7 @@ from personavlog.agents.base import (
     speaks_chat,
 )
 from personavlog.agents.hints import allowed_times, allowed_weather, implied_places
-from personavlog.agents.place_plan import plan_places
+from personavlog.agents.place_plan import opening, plan_places
 from personavlog.agents.shot_draft import ShotDraft, parse_shot
 from personavlog.agents.story import PARTS, beat_index
 from personavlog.agents.text import (
@@ -40,7 +40,7 @@ from personavlog.agents.text import (
     similarity,
 )
 from personavlog.errors import StageError
-from personavlog.llm.base import LLMClient
+from personavlog.llm.base import OPENS_KEY, LLMClient
 from personavlog.schema import (
     CameraMove,
     Framing,
@@ -84,13 +84,19 @@ def story_part(story: Story, beat_index: int) -> str:
     return "opening" if position == 0 else "ending" if position == 1 else "turn" if position >= 0.5 else "moment"
 
 
-def shot_schema(theme: str, kind: LocationKind, part: str = "moment") -> dict[str, Any]:
+def shot_schema(theme: str, kind: LocationKind, part: str = "moment", opening: str | None = None) -> dict[str, Any]:
+    """A shot's JSON: its kind of place first, fed (one value), so its location is written knowing it; the location
+    opens with `opening` when given (see place_plan.OPENINGS)."""
+
     def enum(values: Sequence[str]) -> dict[str, Any]:
         return {"type": "string", "enum": [str(v) for v in values]}
 
+    location: dict[str, Any] = {"type": "string", "minLength": 8, "maxLength": 70}
+    if opening:
+        location[OPENS_KEY] = opening
     properties = {
-        "location_kind": enum([kind]),  # one value: fed, so the location is written knowing its planned kind
-        "location": {"type": "string", "minLength": 8, "maxLength": 70},
+        "location_kind": enum([kind]),
+        "location": location,
         "time_of_day": enum(allowed_times(theme)),
         "weather": enum(allowed_weather(theme)),
         "action": {"type": "string", "minLength": 8, "maxLength": 90},
@@ -231,7 +237,7 @@ def _draft_shot(
     story: Story,
     index: int,
     count: int,
-    kind: LocationKind,
+    kinds: Sequence[LocationKind],
     previous: ShotDraft | None,
     feedback: Sequence[str],
     shot_id: int,
@@ -239,6 +245,7 @@ def _draft_shot(
     candidates: int,
     log: AgentCallLog | None,
 ) -> ShotDraft:
+    """Shot `index`, in kinds[index], the kind of place planned for it (`kinds`: every shot's)."""
     part = beat_index(index, count, len(story.beats))
     beat = story.beats[part]
     examples = example_shingles("storyboard.txt", request.theme)
@@ -249,7 +256,7 @@ def _draft_shot(
         prompt=render("storyboard.txt", theme=request.theme, beat=beat, before=before, notes=notes),
         fixed_chars=fixed_length("storyboard.txt"),
         cue="Shot:",
-        schema=shot_schema(request.theme, kind, story_part(story, part)),
+        schema=shot_schema(request.theme, kinds[index], story_part(story, part), opening(request.theme, kinds, index)),
         parse=lambda data: parse_shot(data, previous),
         score=lambda draft: score_shot(draft, request.theme, beat, previous),
         review=lambda draft: review_shot(draft, request.theme, beat, previous, examples),
@@ -307,11 +314,11 @@ def write_storyboard(
             drafts = run_agent(llm, task, seed=request.seed, candidates=1, log=log)
     if not drafts:
         kinds = plan_places(request.theme, story, count)
-        for index, kind in enumerate(kinds):
+        for index in range(count):
             previous = drafts[-1] if drafts else None
             drafts.append(
                 _draft_shot(
-                    llm, request, story, index, count, kind, previous, feedback, index + 1,
+                    llm, request, story, index, count, kinds, previous, feedback, index + 1,
                     candidates=candidates, log=log,
                 )
             )  # fmt: skip
@@ -347,9 +354,10 @@ def _redo_shots(
             task = chat_form.redo_task(request, story, current_drafts, index, feedback, shot.id)
             draft = run_agent(llm, task, seed=request.seed, candidates=candidates, log=log, salt=index)
         else:
-            kind = _kind_for_redo(shot, notes_for_shot(feedback, shot.id))
+            kinds = [s.location_kind for s in shots]
+            kinds[index] = _kind_for_redo(shot, notes_for_shot(feedback, shot.id))
             draft = _draft_shot(
-                llm, request, story, index, count, kind, previous, feedback, shot.id,
+                llm, request, story, index, count, kinds, previous, feedback, shot.id,
                 candidates=candidates, log=log,
             )  # fmt: skip
         draft = place_as_written(draft)

@@ -94,11 +94,17 @@ ENDS_KEY = "x-ends"
 """A string schema's mark, not JSON Schema: "sentence" asks the embedded sampler to end the string on a whole
 sentence rather than a whole word (see llm/sampling.py); `without_marks` removes it for anyone else."""
 
+OPENS_KEY = "x-opens"
+"""A string schema's mark, not JSON Schema: the words the string must open with, fed to the embedded sampler
+rather than sampled ("a park" → "a park along the river"); `without_marks` removes it for anyone else."""
+
+_MARKS = frozenset({ENDS_KEY, OPENS_KEY})
+
 
 def without_marks(schema: Any) -> Any:
     """The schema with PersonaVlog's own marks removed, as a server's JSON-schema grammar expects it."""
     if isinstance(schema, dict):
-        return {key: without_marks(value) for key, value in schema.items() if key != ENDS_KEY}
+        return {key: without_marks(value) for key, value in schema.items() if key not in _MARKS}
     if isinstance(schema, list):
         return [without_marks(item) for item in schema]
     return schema

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from personavlog.llm.base import ENDS_KEY, without_marks
+from personavlog.llm.base import ENDS_KEY, OPENS_KEY, without_marks
 from personavlog.llm.prefix_store import PrefixStore
 
 PROMPT_BLOCK = 64
@@ -73,6 +73,15 @@ def gbnf_for(schema_json: str) -> str:
 
     plain = json.dumps(without_marks(json.loads(schema_json)))
     return json_schema_to_gbnf(plain) + '\nvalue ::= " "? root\n'
+
+
+def _rest_of_string(opened: int, schema: dict[str, Any]) -> str:
+    """GBNF for the rest of a string whose opening quote and first `opened` characters are already written: plain
+    characters up to its length limits, then the closing quote."""
+    least = max(0, int(schema.get("minLength", 0)) - opened)
+    most = max(least, int(schema["maxLength"]) - opened)
+    plain = r'[^"\\\x7F\x00-\x1F]'
+    return f'rest ::= {plain}{{{least},{most}}} "\\""\n'
 
 
 class _GrammarFilter:
@@ -254,27 +263,33 @@ class ConstrainedSampler:
         The grammar allows SOFT_LIMIT_SLACK more characters; a word still unfinished there is dropped. Either way
         the text ends on a whole word and the closing quote is fed, so no limit ever cuts a word in two. A string
         marked `"x-ends": "sentence"` ends at a sentence's end instead (with twice the slack), or at the last
-        one it finished.
+        one it finished. A string marked `"x-opens": "a park"` opens with those words, fed rather than sampled.
         """
         limit = int(schema["maxLength"])
         sentences = schema.get(ENDS_KEY) == "sentence"
         slack = SOFT_LIMIT_SLACK * (2 if sentences else 1)
-        loose = {key: value for key, value in schema.items() if key != ENDS_KEY} | {"maxLength": limit + slack}
+        loose = {key: value for key, value in schema.items() if key not in (ENDS_KEY, OPENS_KEY)}
+        loose["maxLength"] = limit + slack
+        head, gbnf, root = "", gbnf_for(json.dumps(loose)), "value"
+        if schema.get(OPENS_KEY):
+            opening = json.dumps(str(schema[OPENS_KEY]), ensure_ascii=False)[1:-1]
+            head, gbnf, root = f' "{opening}', _rest_of_string(len(opening), loose), "rest"
+            self._feed(head)
 
         def at_end(out: list[int], token: int) -> bool:
-            before = self._text(out)
-            content = _string_content(before)
+            written = self._text(out)
+            content = _string_content(head + written)
             if len(content) < limit:
                 return False
-            piece = self._text([*out, token])[len(before) :]
+            piece = self._text([*out, token])[len(written) :]
             if sentences:
                 return piece[:1].isspace() and content.rstrip().endswith(_SENTENCE_ENDS)
             # Scripts written without spaces (Japanese, Chinese) may end after any character.
             return piece[:1].isspace() or _unspaced(content[-1:]) or _unspaced(piece[:1])
 
-        generated, finish = self.generate(gbnf_for(json.dumps(loose)), self._left, root="value", stop=at_end)
+        generated, finish = self.generate(gbnf, self._left, root=root, stop=at_end)
         self._left -= len(generated)
-        text = self._text(generated)
+        text = head + self._text(generated)
         if finish == "limit":
             text = text.rstrip(_DANGLING) + '"'
             self._feed('"')
