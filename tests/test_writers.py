@@ -102,6 +102,19 @@ def test_the_painted_place_follows_the_location_words() -> None:
     assert "shot 5" in (review_storyboard(forest, "a café") or "")
 
 
+def test_a_location_names_its_place_by_its_head_and_the_action_only_settles_a_tie() -> None:
+    from personavlog.agents.hints import implied_places
+    from personavlog.schema import LocationKind
+
+    assert implied_places("a park near the train station") == [LocationKind.PARK]
+    assert implied_places("a small café in the middle of a street") == [LocationKind.CAFE]
+    assert implied_places("the shore of a small lake") == [LocationKind.LAKE]  # "of" does not end the head
+    assert implied_places("a clearing in the forest") == [LocationKind.FOREST]  # the head names none: all of it
+    assert implied_places("the market", "walks along the street, a city street") == [LocationKind.NIGHT_MARKET]
+    assert implied_places("the food stall", "walks along the street") == [LocationKind.NIGHT_MARKET]
+    assert implied_places("a street food stall") == [LocationKind.NIGHT_MARKET]
+
+
 def test_a_monologue_that_parrots_the_theme_is_sent_back() -> None:
     from personavlog.agents.monologue_chat import review_parroting
     from personavlog.agents.text import parrots

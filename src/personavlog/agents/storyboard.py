@@ -84,16 +84,16 @@ def story_part(story: Story, beat_index: int) -> str:
     return "opening" if position == 0 else "ending" if position == 1 else "turn" if position >= 0.5 else "moment"
 
 
-def shot_schema(theme: str, kind: LocationKind, part: str = "moment", opening: str | None = None) -> dict[str, Any]:
+def shot_schema(theme: str, kind: LocationKind, part: str = "moment", opens_with: str | None = None) -> dict[str, Any]:
     """A shot's JSON: its kind of place first, fed (one value), so its location is written knowing it; the location
-    opens with `opening` when given (see place_plan.OPENINGS)."""
+    opens with `opens_with` when given (see place_plan.OPENINGS)."""
 
     def enum(values: Sequence[str]) -> dict[str, Any]:
         return {"type": "string", "enum": [str(v) for v in values]}
 
     location: dict[str, Any] = {"type": "string", "minLength": 8, "maxLength": 70}
-    if opening:
-        location[OPENS_KEY] = opening
+    if opens_with:
+        location[OPENS_KEY] = opens_with
     properties = {
         "location_kind": enum([kind]),
         "location": location,

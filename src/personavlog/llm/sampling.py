@@ -268,8 +268,7 @@ class ConstrainedSampler:
         limit = int(schema["maxLength"])
         sentences = schema.get(ENDS_KEY) == "sentence"
         slack = SOFT_LIMIT_SLACK * (2 if sentences else 1)
-        loose = {key: value for key, value in schema.items() if key not in (ENDS_KEY, OPENS_KEY)}
-        loose["maxLength"] = limit + slack
+        loose = without_marks(schema) | {"maxLength": limit + slack}
         head, gbnf, root = "", gbnf_for(json.dumps(loose)), "value"
         if schema.get(OPENS_KEY):
             opening = json.dumps(str(schema[OPENS_KEY]), ensure_ascii=False)[1:-1]
