@@ -240,7 +240,11 @@ def test_a_theme_focused_rewrite_draws_more_candidates_and_weighs_theme_relevanc
     on_theme = Story(
         title="A rainy afternoon in a Paris café",
         logline="A rainy afternoon in a Paris café.",
-        beats=["A rainy afternoon in a Paris café.", "Rain on a Paris café window.", "An afternoon café in Paris."],
+        beats=[
+            "Rain streams down the window of a little Paris café.",
+            "I warm my hands on a cup of coffee as the afternoon rain falls.",
+            "The rain stops and the Paris café fills with quiet light.",
+        ],
     )
     assert write_story(llm, plan.request, plan.persona, [], theme_focus=True, current=on_theme) == on_theme
     off_theme = Story(
@@ -368,6 +372,41 @@ def test_best_of_candidates_keeps_the_highest_score(llm: Any) -> None:
         for p, c in zip(recorder.prompts, log.calls, strict=True)
     ]
     assert best == max(answers)
+
+
+def test_an_answer_the_review_accepts_beats_a_higher_scoring_one_it_objects_to(llm: Any) -> None:
+    """The review turns down 4 and 5, the score prefers high numbers: the answer kept is the highest the review
+    accepts, and only when it accepts none, the highest of all."""
+    schema = {
+        "type": "object",
+        "properties": {"n": {"type": "string", "enum": ["1", "2", "3", "4", "5"]}},
+        "required": ["n"],
+        "additionalProperties": False,
+    }
+    task: AgentTask[int] = AgentTask(
+        agent="probe",
+        prompt="Pick a number from 1 to 5.\n",
+        cue="Answer:",
+        schema=schema,
+        parse=lambda d: int(d["n"]),
+        score=float,
+        review=lambda n: "pick a smaller number" if n >= 4 else None,
+        max_tokens=8,
+        temperature=1.5,
+    )
+    kept_objected = 0
+    for seed in range(6):
+        recorder = Recorder(llm)
+        log = AgentCallLog()
+        best = run_agent(recorder, task, seed=seed, candidates=3, log=log)
+        answers = [
+            int(llm.complete_json(p, schema, seed=c.seed, temperature=1.5, max_tokens=8).parsed["n"])
+            for p, c in zip(recorder.prompts, log.calls, strict=True)
+        ]
+        accepted = [n for n in answers if n < 4]
+        assert best == (max(accepted) if accepted else max(answers)), (seed, answers)
+        kept_objected += sum(1 for c in log.calls if c.error and c.attempt == 1)
+    assert kept_objected > 0, "no candidate's second answer was objected to: the case is not exercised"
 
 
 # ---- deterministic parts --------------------------------------------------------------------------------

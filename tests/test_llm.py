@@ -155,8 +155,28 @@ def test_a_string_marked_with_an_opening_opens_with_it_and_ends_on_a_whole_word(
     assert not free.startswith("a small café")
     assert json.loads(text)["mood"] in {"calm", "tense"}  # the answer goes on after the opened string
     short, _ = place("a park", limit=12)
-    # the limit counts the opening: the string ends at the first word's end past 12 characters
-    assert short.startswith("a park ") and len(short) >= 12 and len(short.rsplit(" ", 1)[0]) < 12, short
+    # the limit counts the opening; past it the string ends where the model ends the phrase (not on "a park on the")
+    assert short.startswith("a park ") and len(short) >= 12, short
+    assert short.split()[-1] not in {"a", "the", "of", "on", "in", "at", "with"}, short
+
+
+def test_a_length_limit_never_ends_a_string_inside_a_name(embedded: LlamaCppClient) -> None:
+    """Past its limit a string ends at a word boundary only where the model would end it: "Los" goes on to
+    "Angeles", and the shortened string is still the start of the free one."""
+    prompt = (
+        'Trip: {"city": "Hong Kong harbour at night"}\n\nTrip: {"city": "San Francisco in the fog"}\n\n'
+        'Trip: {"city": "New York in the snow"}\n\nTrip: {"city": "Los Angeles at dawn"}\n\nTrip:'
+    )
+
+    def city(seed: int, limit: int) -> str:
+        field = {"type": "string", "minLength": 2, "maxLength": limit}
+        schema = {"type": "object", "properties": {"city": field}, "required": ["city"]}
+        return str(embedded.complete_json(prompt, schema, seed=seed, max_tokens=40).parsed["city"])
+
+    for seed in (0, 1, 3):
+        free, short = city(seed, 400), city(seed, 3)
+        assert len(free.split()) > 2 and free.startswith(short), (short, free)
+        assert len(short.split()) >= 2, (short, free)  # "Los Angeles", "St. Louis": never "Los", "St."
 
 
 def test_nested_objects_and_fixed_arrays_are_written_part_by_part(embedded: LlamaCppClient) -> None:

@@ -5,7 +5,8 @@ ending in a cue; for an instruct model, a system prompt and the request),
 the JSON schema the backend constrains the answer to, and `parse`, which turns the JSON object into the typed
 document or raises ValueError / pydantic.ValidationError. An invalid answer is asked again, up to `ATTEMPTS`
 times in all, with the validation error written into the prompt; each of `candidates` samples runs that loop
-and the best valid one by `score` is kept.
+and the best valid one by `score` is kept, an answer the task's review still objects to ranking below every one it
+accepts.
 """
 
 from __future__ import annotations
@@ -180,6 +181,14 @@ def describe_error(exc: Exception) -> str:
     return " ".join(str(exc).split())
 
 
+@dataclass(frozen=True)
+class _Answer(Generic[T]):
+    """A candidate's valid document, and the review's objection to it if it still has one."""
+
+    document: T
+    objection: str | None = None
+
+
 def run_agent(
     llm: LLMClient,
     task: AgentTask[T],
@@ -189,22 +198,23 @@ def run_agent(
     log: AgentCallLog | None = None,
     salt: int = 0,
 ) -> T:
-    """Sample `candidates` valid documents (each with up to ATTEMPTS tries) and return the best by `task.score`.
+    """Sample `candidates` valid documents (each with up to ATTEMPTS tries) and return the best: one the review
+    accepts over one it still objects to, then by `task.score`.
 
     `seed` is the request's seed; `salt` tells apart several calls of one agent (e.g. one per shot).
     """
     base_seed = agent_seed(seed, task.agent, salt)
-    best: tuple[float, T] | None = None
+    best: tuple[tuple[bool, float], T] | None = None
     errors: list[str] = []
-    documents = _candidates(llm, task, base_seed, max(1, candidates), salt, log, errors)
-    with contextlib.closing(documents):
-        for document in documents:
-            if document is None:
+    answers = _candidates(llm, task, base_seed, max(1, candidates), salt, log, errors)
+    with contextlib.closing(answers):
+        for answer in answers:
+            if answer is None:
                 continue
-            score = task.score(document)
-            if best is None or score > best[0]:
-                best = (score, document)
-            if best[0] >= task.good_enough:
+            rank = (answer.objection is None, task.score(answer.document))
+            if best is None or rank > best[0]:
+                best = (rank, answer.document)
+            if best[0][0] and best[0][1] >= task.good_enough:
                 break
     if best is None:
         reason = f"no valid answer after {ATTEMPTS} tries: {errors[-1] if errors else 'none'}"
@@ -229,8 +239,8 @@ def _candidates(
     salt: int,
     log: AgentCallLog | None,
     errors: list[str],
-) -> Generator[T | None, None, None]:
-    """The candidates' documents in order (None for one that never gave a valid answer), as `_sample` makes them.
+) -> Generator[_Answer[T] | None, None, None]:
+    """The candidates' answers in order (None for one that never gave a valid answer), as `_sample` makes them.
 
     A client that answers several calls at once (`parallel` > 1, each on its own context) gets the next candidates
     asked while the caller weighs the current one; each answer depends only on its prompt and seed, so the
@@ -245,20 +255,20 @@ def _candidates(
     wanted = threading.Event()
     wanted.set()
 
-    def sample(candidate: int) -> tuple[T | None, AgentCallLog, list[str]]:
+    def sample(candidate: int) -> tuple[_Answer[T] | None, AgentCallLog, list[str]]:
         own_log, own_errors = AgentCallLog(), list[str]()
-        document = _sample(llm, task, base_seed, candidate, salt, own_log, own_errors, wanted)
-        return document, own_log, own_errors
+        answer = _sample(llm, task, base_seed, candidate, salt, own_log, own_errors, wanted)
+        return answer, own_log, own_errors
 
     pool = ThreadPoolExecutor(max_workers=width, thread_name_prefix=f"agent-{task.agent}")
     try:
         futures = [pool.submit(sample, candidate) for candidate in range(count)]
         for future in futures:
-            document, own_log, own_errors = future.result()
+            answer, own_log, own_errors = future.result()
             if log is not None:
                 log.calls.extend(own_log.calls)
             errors.extend(own_errors)
-            yield document
+            yield answer
     finally:
         wanted.clear()  # a candidate still asking stops before its next try
         pool.shutdown(wait=False, cancel_futures=True)
@@ -273,16 +283,17 @@ def _sample(
     log: AgentCallLog | None,
     errors: list[str],
     wanted: threading.Event | None = None,
-) -> T | None:
+) -> _Answer[T] | None:
     """One candidate: ask, validate, and ask again with the error until valid or out of attempts (or no longer
     `wanted`).
 
     A document that is valid but that `task.review` objects to is asked for again once (reviews are about quality,
-    not correctness, so they never cost more than one extra call per candidate); the second answer is used if
-    it is valid, else the first.
+    not correctness, so they never cost more than one extra call per candidate). The second answer is used if the
+    review accepts it; if it objects to both, the better of the two by `task.score` is kept with its objection;
+    if the second is invalid, the first.
     """
     retry_notes = ""
-    reviewed: T | None = None
+    reviewed: _Answer[T] | None = None
     for attempt in range(ATTEMPTS):
         if wanted is not None and not wanted.is_set():
             return None
@@ -319,11 +330,16 @@ def _sample(
         if note and reviewed is None and attempt + 1 < ATTEMPTS:
             record.error = f"review: {note}"
             _append(log, record)
-            reviewed = document
+            reviewed = _Answer(document, note)
             retry_notes = f"Your previous answer was invalid: {note}. Answer again, correctly.\n"
             continue
+        if note:
+            record.error = f"review: {note}"
         _append(log, record)
-        return document
+        answer = _Answer(document, note or None)
+        if reviewed is not None and note and task.score(reviewed.document) > task.score(document):
+            return reviewed
+        return answer
     return reviewed
 
 

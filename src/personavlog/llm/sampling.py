@@ -42,6 +42,10 @@ SOFT_LIMIT_SLACK = 40
 """Characters a string may run past its maxLength to finish its word (see ConstrainedSampler._string)."""
 _DANGLING = " ,;:-"
 _SENTENCE_ENDS = (".", "!", "?")
+_PHRASE_END_MARKS = ('"', '",', '".', '"}', ",", ".", ";", "!", "?")
+PHRASE_END_CHANCE = 0.01
+"""Past its soft limit, a string ends at a word boundary only where the model gives its end at least this chance
+(so "a café in New" goes on to "York")."""
 _TOKEN_DATA = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float32)], align=True)
 
 
@@ -146,6 +150,7 @@ class ConstrainedSampler:
         """Tokens sampled so far in this answer, across fields: the repetition penalty looks at all of them."""
         self._pending: list[list[int]] = []
         """Batches queued for evaluation, in order, each evaluated as one batch when logits are next needed."""
+        self._phrase_ends: np.ndarray | None = None
         self.vocab = llama._model.vocab
         self.n_vocab = llama.n_vocab()
         eog = {int(t) for t in (lib.llama_vocab_eos(self.vocab), lib.llama_vocab_eot(self.vocab)) if t >= 0}
@@ -156,12 +161,13 @@ class ConstrainedSampler:
         gbnf: str,
         max_tokens: int,
         root: str = "root",
-        stop: Callable[[list[int], int], bool] | None = None,
+        stop: Callable[[list[int], int, np.ndarray], bool] | None = None,
     ) -> tuple[list[int], str]:
         """Continue the model's current state under the grammar until it is complete.
 
-        `stop(tokens so far, next token)` may end the text before the next token ("limit"). Returns (new tokens,
-        finish reason); the new tokens are queued for evaluation, so they are part of the state for what follows.
+        `stop(tokens so far, next token, the logits it was drawn from)` may end the text before the next token
+        ("limit"). Returns (new tokens, finish reason); the new tokens are queued for evaluation, so they are part
+        of the state for what follows.
         """
         grammar = _GrammarFilter(self.lib, self.vocab, gbnf, root)
         out: list[int] = []
@@ -174,7 +180,7 @@ class ConstrainedSampler:
                 token = self._pick(logits, grammar)
                 if token in self.eog or self.lib.llama_vocab_is_eog(self.vocab, token):
                     return out, "stop"
-                if stop is not None and stop(out, token):
+                if stop is not None and stop(out, token, logits):
                     return out, "limit"
                 grammar.accept(token)
                 out.append(token)
@@ -258,12 +264,15 @@ class ConstrainedSampler:
         return self._text(generated), finish
 
     def _string(self, schema: dict[str, Any]) -> tuple[str, str]:
-        """A string whose maxLength is a soft limit: it ends at the first word boundary past the limit.
+        """A string whose maxLength is a soft limit: it ends at the first word boundary past the limit where the
+        model itself gives the phrase's end a fair chance (PHRASE_END_CHANCE), so a name or a phrase is finished
+        ("a bar in New" goes on to "York").
 
-        The grammar allows SOFT_LIMIT_SLACK more characters; a word still unfinished there is dropped. Either way
-        the text ends on a whole word and the closing quote is fed, so no limit ever cuts a word in two. A string
-        marked `"x-ends": "sentence"` ends at a sentence's end instead (with twice the slack), or at the last
-        one it finished. A string marked `"x-opens": "a park"` opens with those words, fed rather than sampled.
+        The grammar allows SOFT_LIMIT_SLACK more characters; a string still going there is cut back to the word
+        boundary where the model's chance of an end was highest. Either way the text ends on a whole word and the
+        closing quote is fed, so no limit ever cuts a word in two. A string marked `"x-ends": "sentence"` ends at
+        a sentence's end instead (with twice the slack), or at the last one it finished. A string marked
+        `"x-opens": "a park"` opens with those words, fed rather than sampled.
         """
         limit = int(schema["maxLength"])
         sentences = schema.get(ENDS_KEY) == "sentence"
@@ -275,7 +284,10 @@ class ConstrainedSampler:
             head, gbnf, root = f' "{opening}', _rest_of_string(len(opening), loose), "rest"
             self._feed(head)
 
-        def at_end(out: list[int], token: int) -> bool:
+        boundaries: list[tuple[float, int]] = []
+        """(the model's chance of an end, the content's length) at each word boundary passed beyond the limit."""
+
+        def at_end(out: list[int], token: int, logits: np.ndarray) -> bool:
             written = self._text(out)
             content = _string_content(head + written)
             if len(content) < limit:
@@ -284,7 +296,13 @@ class ConstrainedSampler:
             if sentences:
                 return piece[:1].isspace() and content.rstrip().endswith(_SENTENCE_ENDS)
             # Scripts written without spaces (Japanese, Chinese) may end after any character.
-            return piece[:1].isspace() or _unspaced(content[-1:]) or _unspaced(piece[:1])
+            if _unspaced(content[-1:]) or _unspaced(piece[:1]):
+                return True
+            if not piece[:1].isspace():
+                return False
+            chance = self._phrase_end_chance(logits)
+            boundaries.append((chance, len(content)))
+            return chance >= PHRASE_END_CHANCE
 
         generated, finish = self.generate(gbnf, self._left, root=root, stop=at_end)
         self._left -= len(generated)
@@ -299,10 +317,25 @@ class ConstrainedSampler:
             ends = [body.rfind(mark) for mark in _SENTENCE_ENDS]
             if sentences and max(ends) > 0:
                 cut = body[: max(ends) + 1]
+            elif boundaries:
+                cut = body[: max(boundaries)[1]].rstrip(_DANGLING)
             else:
                 cut = body.rsplit(" ", 1)[0].rstrip(_DANGLING) if " " in body.strip() else body[:limit]
             return text[: len(text) - len(content)] + cut + '"', "stop"
         return text, finish
+
+    def _phrase_end_chance(self, logits: np.ndarray) -> float:
+        """How likely the model finds it that the phrase ends here: the chance of a closing quote or punctuation
+        next rather than another word."""
+        if self._phrase_ends is None:
+            firsts = {
+                tokens[0]
+                for mark in _PHRASE_END_MARKS
+                if (tokens := self.llama.tokenize(mark.encode("utf-8"), add_bos=False, special=False))
+            }
+            self._phrase_ends = np.array(sorted(firsts), dtype=np.int64)
+        shifted = np.exp(logits.astype(np.float64) - float(logits.max()))
+        return float(shifted[self._phrase_ends].sum() / shifted.sum())
 
     def _choose(self, schema: dict[str, Any], max_tokens: int) -> tuple[list[int], list[int], str]:
         """An enum value: sampled only until the text so far fits one option; the rest of it is fed, not sampled.
