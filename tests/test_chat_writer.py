@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from personavlog.agents import AgentCallLog, write_monologue, write_story, write_storyboard, write_visuals
+from personavlog.agents.place_plan import opening, plan_places
 from personavlog.agents.storyboard_chat import contradiction
 from personavlog.backends import create_llm
 from personavlog.config import LLMSettings
@@ -73,6 +74,18 @@ def test_the_plan_is_written_in_whole_words_and_places_agree_with_their_kinds(pl
         assert not re.search(r"\b(?:a|an|the|of|with|and|to)$", shot.location), shot.location
     for line in plan["lines"]:
         assert line.text[-1] in ".!?" and len(line.text.split()) >= 2, line.text
+
+
+def test_a_shot_the_place_plan_moves_opens_with_its_kind_of_place(plan: dict[str, Any]) -> None:
+    """As for the base model: the instruct model's storyboard passes through the kinds the place plan gives it."""
+    shots = plan["board"].shots
+    kinds = plan_places(THEME, plan["story"], len(shots))
+    openings = [opening(THEME, kinds, index) for index in range(len(shots))]
+    assert any(openings), (kinds, "the plan moves no shot: the case is not exercised")
+    for shot, words in zip(shots, openings, strict=True):
+        if words:
+            assert shot.location.startswith(words), (shot.location, words)
+    assert len({shot.location_kind for shot in shots}) >= 2, [(s.location, s.location_kind) for s in shots]
 
 
 def test_a_redo_asks_for_one_shot_and_keeps_the_rest(llm: LlamaCppClient, plan: dict[str, Any]) -> None:

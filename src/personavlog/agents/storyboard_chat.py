@@ -12,10 +12,11 @@ from typing import Any
 
 from personavlog.agents.base import AgentTask, closed_object, fixed_length, notes_block, notes_for_shot, render
 from personavlog.agents.hints import allowed_times, allowed_weather, implied_places
-from personavlog.agents.place_plan import places_wanted
+from personavlog.agents.place_plan import opening, places_wanted, plan_places
 from personavlog.agents.shot_draft import ShotDraft, parse_shot
 from personavlog.agents.story import beat_index
 from personavlog.agents.text import keyword_coverage, keywords, normalised, similarity
+from personavlog.llm.base import OPENS_KEY
 from personavlog.schema import CameraMove, Framing, LocationKind, Mood, Story, VlogRequest
 
 AGENT = "storyboard"
@@ -41,15 +42,19 @@ def _enum(values: Sequence[str]) -> dict[str, Any]:
     return {"type": "string", "enum": [str(v) for v in values]}
 
 
-def chat_shot_schema(theme: str, beat: str | None = None) -> dict[str, Any]:
+def chat_shot_schema(theme: str, beat: str | None = None, opens_with: str | None = None) -> dict[str, Any]:
     """One shot; the location is written before its kind, so the kind is chosen knowing the place.
 
     With `beat`, the shot opens with the story sentence it films, fed rather than written: each shot's answer
-    then starts from its own moment of the story instead of from the shot before it.
+    then starts from its own moment of the story instead of from the shot before it. With `opens_with`, its
+    location opens with those words (a kind of place the place plan moved it to; see storyboard.shot_schema).
     """
     properties: dict[str, Any] = {"films": {"const": beat}} if beat else {}
+    location: dict[str, Any] = {"type": "string", "minLength": 8, "maxLength": 70}
+    if opens_with:
+        location[OPENS_KEY] = opens_with
     properties |= {
-        "location": {"type": "string", "minLength": 8, "maxLength": 70},
+        "location": location,
         "location_kind": _enum(list(LocationKind)),
         "action": {"type": "string", "minLength": 8, "maxLength": 90},
         "time_of_day": _enum(allowed_times(theme)),
@@ -72,8 +77,12 @@ def moments(story: Story, count: int) -> list[str]:
 
 
 def storyboard_schema(theme: str, story: Story, count: int) -> dict[str, Any]:
+    """Every shot; a shot the place plan moves away from the theme's own place has its location opened with
+    words of its planned kind (as the base model's are), so the vlog passes through the kinds it plans."""
+    kinds = plan_places(theme, story, count)
     properties = {
-        f"shot_{index + 1}": chat_shot_schema(theme, moment) for index, moment in enumerate(moments(story, count))
+        f"shot_{index + 1}": chat_shot_schema(theme, moment, opening(theme, kinds, index))
+        for index, moment in enumerate(moments(story, count))
     }
     return closed_object(properties)
 
