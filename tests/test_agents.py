@@ -492,6 +492,11 @@ def test_text_helpers() -> None:
     assert without_years("the 1920s bar on the corner") == "the 1920s bar on the corner"
     assert without_years("room 12 of the hotel") == "room 12 of the hotel"
     assert tidy_phrase(without_years("a cafe in a Paris café, with 2015-2016"), 10) == "a cafe in a Paris café"
+    # a word limit inside a phrase leaves that phrase out whole; one before a small word keeps every phrase
+    jazz = "the jazz band playing the rhythm section in a New Orleans bar"
+    assert tidy_phrase(jazz, 10) == "the jazz band playing the rhythm section"
+    market = "walks through the old market with her friends and buys a bag of oranges from a stall"
+    assert tidy_phrase(market, 14) == "walks through the old market with her friends and buys a bag of oranges"
     assert trim_to_words("I sit here. The rain keeps falling on the old roofs of Paris.", 6) == "I sit here."
     assert complete_sentences("I walk to the café and then to the") == "I walk to the café and then."
     assert keywords("a rainy afternoon in a Paris café") == ["rainy", "afternoon", "paris", "café"]

@@ -146,14 +146,25 @@ def similarity(a: str, b: str) -> float:
 
 
 def tidy_phrase(text: str, max_words: int) -> str:
-    """A fragment of at most `max_words`: whole comma clauses only, no dangling article or preposition at the end."""
+    """A fragment of at most `max_words`: whole comma clauses only, no dangling article or preposition at the end.
+
+    A first clause longer than `max_words` whose limit falls inside a phrase is cut back to before its last small
+    word (an article, a preposition, a conjunction…), so that phrase is left out whole rather than half-named ("the
+    band on the stage in a New | Orleans bar" becomes "the band on the stage"); where the limit falls before a
+    small word, the phrases kept are whole already ("buys a bag of oranges | from a stall")."""
     clauses = [c.strip() for c in text.replace(";", ",").split(",") if c.strip()]
     kept: list[str] = []
     for clause in clauses:
         if kept and word_count(", ".join([*kept, clause])) > max_words:
             break
         kept.append(clause)
-    tokens = ", ".join(kept).split()[:max_words]
+    tokens = ", ".join(kept).split()
+    if len(tokens) > max_words:
+        cut_inside = tokens[max_words].lower() not in _DANGLING  # the words dropped go on the phrase kept
+        tokens = tokens[:max_words]
+        small = [i for i in range(2, len(tokens)) if tokens[i].lower() in _DANGLING]
+        if cut_inside and small:
+            tokens = tokens[: small[-1]]
     while len(tokens) > 1 and tokens[-1].lower().strip(",") in _DANGLING:
         tokens.pop()
     return " ".join(tokens).strip(" ,;:-.")
