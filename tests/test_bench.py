@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -66,3 +67,30 @@ def test_the_bench_accounts_for_the_wall_time_of_a_tiny_vlog(tmp_path: Path, ast
     assert redo["redo_rerendered"]["clip"] and redo["other_shots_unchanged"] is True
     assert {"clip", "compose"} <= set(redo["redo_stage_s"])
     assert redo["redo_wall_s"] > 0 and abs(redo["redo_ratio"] - redo["redo_wall_s"] / wall) < 1e-2
+
+
+def test_a_blind_reading_hides_the_writers_and_tallies_them_back(tmp_path: Path) -> None:
+    from blind_reading import mix, tally
+
+    sources = []
+    for writer, themes in (("fast", ["a night market", "a lake at dawn"]), ("quality", ["a night market"])):
+        folder = tmp_path / writer
+        folder.mkdir()
+        sections = [
+            f'## P{i:02d}: {theme}\n\n1. *a spot* (park): walks\n   > "I walk."\n' for i, theme in enumerate(themes, 1)
+        ]
+        (folder / "writer_plans.md").write_text("# Plans for a blind reading\n\n" + "\n".join(sections))
+        key = {f"P{i:02d}": writer for i in range(1, len(themes) + 1)}
+        (folder / "writer_plans_key.json").write_text(json.dumps(key))
+        sources.append(str(folder / "writer_plans.md"))
+    out = tmp_path / "reading"
+    mix(out, [sources[0], f"{sources[1]}=named"])
+    plans = (out / "plans.md").read_text()
+    key = json.loads((out / "key.json").read_text())
+    assert sorted(key) == ["R01", "R02", "R03"] and sorted(key.values()) == ["fast", "fast", "named"]
+    assert plans.count("## R") == 3 and "fast" not in plans and "named" not in plans
+    judged = {code: {"fits": [writer == "fast"], "story": writer != "fast", "why": ""} for code, writer in key.items()}
+    (out / "judgments.json").write_text(json.dumps(judged))
+    counts = tally(out)
+    assert counts["fast"] == {"plans": 2, "lines": 2, "fit": 2, "one_story": 0, "fit_share": 1.0}
+    assert counts["named"]["fit"] == 0 and counts["named"]["one_story"] == 1
