@@ -91,7 +91,7 @@ def sentences(text: str) -> list[str]:
 
 def trim_to_words(text: str, limit: int) -> str:
     """Cut at the last sentence end that keeps `text` within `limit` words; cut mid-sentence only when one sentence
-    alone is too long (then finish it with a full stop)."""
+    alone is too long (then before the phrase the limit falls in, see `whole_phrases`, finished with a full stop)."""
     if word_count(text) <= limit:
         return text
     kept: list[str] = []
@@ -101,7 +101,7 @@ def trim_to_words(text: str, limit: int) -> str:
         kept.append(sentence)
     if kept:
         return " ".join(kept)
-    return complete_sentences(" ".join(text.split()[:limit]), max_sentences=limit)
+    return complete_sentences(" ".join(whole_phrases(text.split(), limit)), max_sentences=limit)
 
 
 def normalised(text: str) -> str:
@@ -145,26 +145,32 @@ def similarity(a: str, b: str) -> float:
     return len(left & right) / len(left | right)
 
 
+def whole_phrases(words: list[str], limit: int) -> list[str]:
+    """The first `limit` words, less the phrase the limit falls inside: where the first word dropped goes on the
+    last phrase kept (it is not a small word: an article, a preposition, a conjunction…), the words from the last
+    small word on are dropped too ("… the table and hear | the chatter" keeps "… the table")."""
+    if len(words) <= limit:
+        return words
+    kept = words[:limit]
+    if words[limit].lower().strip(",;:.") in _DANGLING:
+        return kept
+    small = [i for i in range(2, limit) if kept[i].lower() in _DANGLING]
+    return kept[: small[-1]] if small else kept
+
+
 def tidy_phrase(text: str, max_words: int) -> str:
     """A fragment of at most `max_words`: whole comma clauses only, no dangling article or preposition at the end.
 
-    A first clause longer than `max_words` whose limit falls inside a phrase is cut back to before its last small
-    word (an article, a preposition, a conjunction…), so that phrase is left out whole rather than half-named ("the
-    band on the stage in a New | Orleans bar" becomes "the band on the stage"); where the limit falls before a
-    small word, the phrases kept are whole already ("buys a bag of oranges | from a stall")."""
+    A first clause longer than `max_words` leaves out the phrase the limit falls in (`whole_phrases`): "the band
+    on the stage in a New | Orleans bar" becomes "the band on the stage", "buys a bag of oranges | from a stall"
+    keeps every word."""
     clauses = [c.strip() for c in text.replace(";", ",").split(",") if c.strip()]
     kept: list[str] = []
     for clause in clauses:
         if kept and word_count(", ".join([*kept, clause])) > max_words:
             break
         kept.append(clause)
-    tokens = ", ".join(kept).split()
-    if len(tokens) > max_words:
-        cut_inside = tokens[max_words].lower() not in _DANGLING  # the words dropped go on the phrase kept
-        tokens = tokens[:max_words]
-        small = [i for i in range(2, len(tokens)) if tokens[i].lower() in _DANGLING]
-        if cut_inside and small:
-            tokens = tokens[: small[-1]]
+    tokens = whole_phrases(", ".join(kept).split(), max_words)
     while len(tokens) > 1 and tokens[-1].lower().strip(",") in _DANGLING:
         tokens.pop()
     return " ".join(tokens).strip(" ,;:-.")
