@@ -345,23 +345,33 @@ def test_visuals_fall_back_to_the_plan_when_every_try_fails(llm: Any, plan: Plan
     assert len(log.calls) == len(plan.storyboard.shots) * (ATTEMPTS + 1)
 
 
-def test_best_of_candidates_keeps_the_highest_score(llm: Any) -> None:
-    schema = {
-        "type": "object",
-        "properties": {"n": {"type": "string", "enum": ["1", "2", "3", "4", "5"]}},
-        "required": ["n"],
-        "additionalProperties": False,
-    }
+NUMBER_SCHEMA = {
+    "type": "object",
+    "properties": {"n": {"type": "string", "enum": ["1", "2", "3", "4", "5"]}},
+    "required": ["n"],
+    "additionalProperties": False,
+}
+
+
+def number_task(review: Any = None) -> AgentTask[int]:
+    """Pick a number from 1 to 5, at a high temperature; the higher, the better the score."""
     task: AgentTask[int] = AgentTask(
         agent="probe",
         prompt="Pick a number from 1 to 5.\n",
         cue="Answer:",
-        schema=schema,
+        schema=NUMBER_SCHEMA,
         parse=lambda d: int(d["n"]),
         score=float,
         max_tokens=8,
         temperature=1.5,
     )
+    if review is not None:
+        task.review = review
+    return task
+
+
+def test_best_of_candidates_keeps_the_highest_score(llm: Any) -> None:
+    schema, task = NUMBER_SCHEMA, number_task()
     recorder = Recorder(llm)
     log = AgentCallLog()
     best = run_agent(recorder, task, seed=3, candidates=4, log=log)
@@ -377,23 +387,7 @@ def test_best_of_candidates_keeps_the_highest_score(llm: Any) -> None:
 def test_an_answer_the_review_accepts_beats_a_higher_scoring_one_it_objects_to(llm: Any) -> None:
     """The review turns down 4 and 5, the score prefers high numbers: the answer kept is the highest the review
     accepts, and only when it accepts none, the highest of all."""
-    schema = {
-        "type": "object",
-        "properties": {"n": {"type": "string", "enum": ["1", "2", "3", "4", "5"]}},
-        "required": ["n"],
-        "additionalProperties": False,
-    }
-    task: AgentTask[int] = AgentTask(
-        agent="probe",
-        prompt="Pick a number from 1 to 5.\n",
-        cue="Answer:",
-        schema=schema,
-        parse=lambda d: int(d["n"]),
-        score=float,
-        review=lambda n: "pick a smaller number" if n >= 4 else None,
-        max_tokens=8,
-        temperature=1.5,
-    )
+    schema, task = NUMBER_SCHEMA, number_task(review=lambda n: "pick a smaller number" if n >= 4 else None)
     kept_objected = 0
     for seed in range(6):
         recorder = Recorder(llm)
