@@ -91,7 +91,7 @@ def sentences(text: str) -> list[str]:
 
 def trim_to_words(text: str, limit: int) -> str:
     """Cut at the last sentence end that keeps `text` within `limit` words; cut mid-sentence only when one sentence
-    alone is too long (then before the phrase the limit falls in, see `whole_phrases`, finished with a full stop)."""
+    alone is too long (then finish it with a full stop)."""
     if word_count(text) <= limit:
         return text
     kept: list[str] = []
@@ -101,7 +101,7 @@ def trim_to_words(text: str, limit: int) -> str:
         kept.append(sentence)
     if kept:
         return " ".join(kept)
-    return complete_sentences(" ".join(whole_phrases(text.split(), limit)), max_sentences=limit)
+    return complete_sentences(" ".join(text.split()[:limit]), max_sentences=limit)
 
 
 def normalised(text: str) -> str:
