@@ -23,7 +23,7 @@ from personavlog.agents import (
 from personavlog.agents import theme_focus as focus
 from personavlog.agents.base import ATTEMPTS, AgentTask, agent_seed, notes_for_shot, run_agent
 from personavlog.agents.hints import allowed_times, allowed_weather, implied_places
-from personavlog.agents.monologue import WORDS_PER_SECOND, parse_line, review_line, word_budget
+from personavlog.agents.monologue import WORDS_PER_SECOND, parse_line, review_line, says_the_same, word_budget
 from personavlog.agents.music import INSTRUMENTS, energy_curve
 from personavlog.agents.persona import describe_from_observations, parse_vision_answer
 from personavlog.agents.place_plan import plan_places
@@ -468,6 +468,9 @@ def test_a_line_that_says_an_earlier_line_again_in_other_order_is_sent_back() ->
     again = "The music of Kyoto streets: I hear it as I walk through."
     assert review_line(again, earlier, set()) == "the line repeats words of line 1; say something new"
     assert review_line("A temple bell rings somewhere behind me.", earlier, set()) is None
+    # A short line inside a longer one says the same thing (the script critic's repeats check): not chosen.
+    inside = "I hear the music."
+    assert says_the_same(inside, earlier[0]) and review_line(inside, earlier, set()) is not None
 
 
 def test_text_helpers() -> None:

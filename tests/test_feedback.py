@@ -84,11 +84,15 @@ def test_script_critic_passes_a_good_script_and_names_what_is_wrong_with_a_bad_o
     verdicts = _by_target(critique_script(THEME, story, board, bad, round_=1))
     assert not verdicts["monologue.repeats"].passed
     assert "shots 1 and 2" in verdicts["monologue.repeats"].feedback
+    assert verdicts["monologue.repeats"].shots == [2]  # the later line of the pair is written again
     assert not verdicts["monologue.relevance"].passed
     assert not verdicts["monologue.first_person"].passed and verdicts["monologue.first_person"].shots == [1, 2]
     assert all(c.round == 1 for c in verdicts.values())
     # Only lines at fault: a rollback writes those lines again; any other failure runs the agents again.
     assert lines_at_fault([verdicts["monologue.first_person"]]) == [1, 2]
+    assert lines_at_fault([verdicts["monologue.first_person"], verdicts["monologue.repeats"]]) == [1, 2]
+    inside = [good[0], MonologueLine(shot_id=2, text="I breathe the cold air.")]  # the first line says it all
+    assert _by_target(critique_script(THEME, story, board, inside))["monologue.repeats"].shots == [2]
     assert lines_at_fault([verdicts["monologue.first_person"], verdicts["monologue.relevance"]]) == []
     assert lines_at_fault([]) == []
 

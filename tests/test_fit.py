@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from personavlog.agents import fit
-from personavlog.agents.monologue import score_line
+from personavlog.agents.monologue import OBJECTION_PENALTY, score_line
 
 THEME = "a rainy afternoon in a Paris café"
 SHOT = fit.shot_text("a small café table by the rainy window", "sips a coffee and watches the rain")
@@ -16,6 +18,11 @@ def test_a_line_that_lives_its_shot_scores_above_one_about_something_else() -> N
     assert not fit.unrelated(living, SHOT, THEME) and fit.unrelated(astray, SHOT, THEME)
     # The monologue agent's choice among candidates of the same length follows the fit.
     assert score_line(living, 12, THEME, SHOT) > score_line(astray, 12, THEME, SHOT)
+    # A line the script critic would send back as about something else is weighed down like a review objection.
+    # (Each at its own word count, so the length term is 1.)
+    weighed_down = 1.0 + fit.line_fit(astray, SHOT, THEME) - OBJECTION_PENALTY
+    assert score_line(astray, 13, THEME, SHOT) == pytest.approx(weighed_down)
+    assert score_line(living, 13, THEME, SHOT) == pytest.approx(1.0 + fit.line_fit(living, SHOT, THEME))
 
 
 def test_saying_the_themes_phrase_word_for_word_costs_more_than_it_gains() -> None:

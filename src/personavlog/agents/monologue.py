@@ -53,6 +53,9 @@ GOOD_LINE = 2.0
 """A line this close to its target length, its shot and the theme (score_line) ends the draws early."""
 NEAR_DUPLICATE = 0.6
 """Word similarity to another line above which a line says the same thing again."""
+SAME_WORDS = 0.8
+"""Share of the shorter line's words (in Japanese, pairs of characters) that the other line has too, from which
+two lines say the same thing: the script critic's repeats check, so a line it would send back is not chosen."""
 OBJECTION_PENALTY = 1.0
 """Taken off the score of a line the review still objects to (a candidate's retry may keep an objection), so a
 line without one is chosen whenever there is one."""
@@ -109,12 +112,25 @@ def parse_line(data: dict[str, Any], low: int, high: int, earlier: Sequence[str]
     return text
 
 
+def says_the_same(a: str, b: str) -> bool:
+    """Most of the shorter line's words are in the other one too."""
+    words_a, words_b = set(normalise_words(a)), set(normalise_words(b))
+    if not words_a and not words_b:
+        words_a, words_b = japanese.shingles(a, 2), japanese.shingles(b, 2)
+    return len(words_a & words_b) >= SAME_WORDS * max(1, min(len(words_a), len(words_b)))
+
+
 def review_line(text: str, earlier: Sequence[str], examples: set[tuple[str, ...]]) -> str | None:
-    """Quality objections: not the narrator's own thought, half-repeating an earlier line, copying an example."""
+    """Quality objections: not the narrator's own thought, half-repeating an earlier line (as the script critic
+    judges it too), copying an example."""
     if not _FIRST_PERSON.search(text) and word_count(text) > 6:
         return "the line must be the person's own thought, in the first person (I, me, my)"
     for index, line in enumerate(earlier, 1):
-        if not shingles(line, 5).isdisjoint(shingles(text, 5)) or similarity(line, text) >= NEAR_DUPLICATE:
+        if (
+            not shingles(line, 5).isdisjoint(shingles(text, 5))
+            or similarity(line, text) >= NEAR_DUPLICATE
+            or says_the_same(line, text)
+        ):
             return f"the line repeats words of line {index}; say something new"
     if copies_from(text, examples):
         return "the line copies an example; think about this moment"
@@ -122,8 +138,11 @@ def review_line(text: str, earlier: Sequence[str], examples: set[tuple[str, ...]
 
 
 def score_line(text: str, target: int, theme: str, shot: str) -> float:
-    """Close to the word target, and about this shot and the theme by meaning (agents/fit.py)."""
-    return 1.0 - abs(word_count(text) - target) / target + fit.line_fit(text, shot, theme)
+    """Close to the word target, and about this shot and the theme by meaning (agents/fit.py); a line the script
+    critic would find about something else loses OBJECTION_PENALTY (asking again with that note seldom helps a
+    small model, so it is weighed, not sent back)."""
+    penalty = OBJECTION_PENALTY if fit.unrelated(text, shot, theme) else 0.0
+    return 1.0 - abs(word_count(text) - target) / target + fit.line_fit(text, shot, theme) - penalty
 
 
 def _with_line(texts: Sequence[str], index: int, text: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from personavlog.agents import fit, japanese
-from personavlog.agents.monologue import budget_unit, spoken_length, word_budget
+from personavlog.agents.monologue import budget_unit, says_the_same, spoken_length, word_budget
 from personavlog.agents.story import story_text
 from personavlog.agents.text import missing_theme_words, parrots
 from personavlog.measure.relevance import theme_relevance_many
@@ -23,14 +23,6 @@ MONOLOGUE_RELEVANCE = 0.40
 """MiniLM cosine to the theme: unrelated text scores about 0.1; a story clearly about the theme 0.6-0.85, and a
 monologue of a few short lines that names what the theme is about 0.4-0.7."""
 _FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'll|i'd|me|my|mine|myself|we|us|our)\b", re.IGNORECASE)
-
-
-def _overlap(a: str, b: str) -> float:
-    """Shared words (in Japanese, shared pairs of characters) over the shorter line's."""
-    wa, wb = set(normalise_words(a)), set(normalise_words(b))
-    if not wa and not wb:
-        wa, wb = japanese.shingles(a, 2), japanese.shingles(b, 2)
-    return len(wa & wb) / max(1, min(len(wa), len(wb)))
 
 
 def _relevance(stage: str, theme: str, text: str, score: float, threshold: float, advice: str, round_: int) -> Critique:
@@ -104,7 +96,7 @@ def critique_script(
     )
 
     repeats = [
-        (a.shot_id, b.shot_id) for i, a in enumerate(lines) for b in lines[i + 1 :] if _overlap(a.text, b.text) >= 0.8
+        (a.shot_id, b.shot_id) for i, a in enumerate(lines) for b in lines[i + 1 :] if says_the_same(a.text, b.text)
     ]
     critiques.append(
         Critique(
@@ -116,6 +108,7 @@ def critique_script(
             feedback="; ".join(f"the lines of shots {a} and {b} say the same thing" for a, b in repeats)
             + ". Give every shot its own thought about what happens in it.",
             round=round_,
+            shots=sorted({later for _, later in repeats}),
         )
     )
 
