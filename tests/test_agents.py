@@ -485,6 +485,25 @@ def test_text_helpers() -> None:
     assert story_title("Lisbon Alleys (2019).") == "Lisbon Alleys"
     assert story_title("Summer 2019 in Lisbon") == "Summer 2019 in Lisbon"
     assert story_title("1999") == "1999"
+    # A story's sentences lose the web page's date and aside too; a year the sentence is about stays.
+    from personavlog.agents.story import parse_story
+
+    story = parse_story(
+        {
+            "title": "Rain",
+            "logline": "I spend a rainy afternoon in a café - 2015-2016.",
+            "opening": "A rainy afternoon at a Parisian cafe - 2015-2016 (movie).",
+            "turn": "It rains the way it rained in the summer of 2019.",
+            "ending": "I walk home through the wet streets (2019).",
+        },
+        3,
+    )
+    assert story.logline == "I spend a rainy afternoon in a café."
+    assert story.beats == [
+        "A rainy afternoon at a Parisian cafe.",
+        "It rains the way it rained in the summer of 2019.",
+        "I walk home through the wet streets.",
+    ]
     assert without_years("a cafe in a Paris café, with 2015-2016") == "a cafe in a Paris café, with"
     assert without_years("the 1920s bar on the corner") == "the 1920s bar on the corner"
     assert without_years("room 12 of the hotel") == "room 12 of the hotel"

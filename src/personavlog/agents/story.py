@@ -28,6 +28,7 @@ from personavlog.agents.text import (
     normalised,
     similarity,
     without_asides,
+    without_dated_tail,
     without_year_suffix,
     word_count,
 )
@@ -95,12 +96,18 @@ def story_title(text: str) -> str:
     return (without_year_suffix(without_asides(cleaned)).rstrip(" -–.") or cleaned).rstrip(".")
 
 
+def story_sentences(text: str, most: int) -> str:
+    """Up to `most` whole sentences, less what the model copied from a web page: a bracketed aside ("(movie)")
+    and a year set off at the end ("... cafe - 2015-2016.")."""
+    return complete_sentences(without_dated_tail(without_asides(clean_text(text))), most)
+
+
 def parse_story(data: dict[str, Any], beats: int) -> Story:
     story = Story.model_validate(
         {
             "title": story_title(str(data.get("title", ""))),
-            "logline": complete_sentences(clean_text(str(data.get("logline", ""))), 2),
-            "beats": [complete_sentences(clean_text(str(data.get(part, ""))), 1) for part in PARTS[beats]],
+            "logline": story_sentences(str(data.get("logline", "")), 2),
+            "beats": [story_sentences(str(data.get(part, "")), 1) for part in PARTS[beats]],
         }
     )
     seen: set[str] = set()

@@ -42,6 +42,15 @@ def without_year_suffix(title: str) -> str:
     return _DATED_SUFFIX.sub("", title).rstrip(" -–:|,") or title
 
 
+_SET_OFF_YEAR = re.compile(r"(?:(?<![\d\s])\s+[-–|]\s*\(?|\s*\()\s*" + _YEARS.pattern + r"\s*\)?\s*(?=[.!?]?$)")
+
+
+def without_dated_tail(sentence: str) -> str:
+    """A sentence less a year or season set off at its end, as a web page dates an entry ("A rainy afternoon at a
+    Parisian cafe - 2015-2016." → "A rainy afternoon at a Parisian cafe."); "It was the summer of 2019." stays."""
+    return _SET_OFF_YEAR.sub("", sentence).strip() or sentence
+
+
 def without_years(text: str) -> str:
     """A place less any year in it ("a café in Paris, with 2015-2016" → "a café in Paris, with"): a place is painted,
     and no year can be; decades ("the 1920s bar") stay."""
