@@ -93,7 +93,8 @@ def test_script_critic_passes_a_good_script_and_names_what_is_wrong_with_a_bad_o
     assert lines_at_fault([verdicts["monologue.first_person"], verdicts["monologue.repeats"]]) == [1, 2]
     inside = [good[0], MonologueLine(shot_id=2, text="I breathe the cold air.")]  # the first line says it all
     assert _by_target(critique_script(THEME, story, board, inside))["monologue.repeats"].shots == [2]
-    assert lines_at_fault([verdicts["monologue.first_person"], verdicts["monologue.relevance"]]) == []
+    story_off = Critique(stage="story", target="story.relevance", score=0.1, threshold=0.6, passed=False)
+    assert lines_at_fault([verdicts["monologue.first_person"], story_off]) == []
     assert lines_at_fault([]) == []
 
 
@@ -116,6 +117,17 @@ def test_a_monologue_that_repeats_the_theme_instead_of_living_it_goes_back() -> 
     assert verdict.shots == [1, 3] and lines_at_fault([verdict]) == [1, 3]
     living = [parroting[0], parroting[1], MonologueLine(shot_id=3, text="The river, at last. My feet hurt.")]
     assert _by_target(critique_script(theme, story, board, living))["monologue.parroting"].passed
+
+
+def test_a_monologue_off_its_theme_sends_back_the_lines_furthest_from_it() -> None:
+    lines = [
+        MonologueLine(shot_id=1, text="The fog hides the trees, and I breathe the cold air."),
+        MonologueLine(shot_id=2, text="Quarterly revenue grew in every region of the company."),
+        MonologueLine(shot_id=3, text="I sign the contract and send the invoice to the bank."),
+    ]
+    verdict = _by_target(critique_script(THEME, FOREST_STORY, _board([4.0, 4.0, 4.0]), lines))["monologue.relevance"]
+    assert not verdict.passed and verdict.shots == [2, 3]  # the forest line stays
+    assert lines_at_fault([verdict]) == [2, 3]
 
 
 def test_a_line_about_something_else_than_its_shot_goes_back_alone_with_what_the_shot_shows() -> None:

@@ -57,7 +57,7 @@ def script_review(ctx: RunContext, loop: ReviewLoop, rewrite: Callable[[], None]
         lines = lines_at_fault([critique for _, critique in failed])
         if lines:  # only some lines failed: those are written again, the rest of the plan stays
             monologue = MonologueStage()
-            monologue.rewrite_shots(ctx, lines)
+            monologue.rewrite_shots(ctx, lines, theme_focus=any(policy.is_theme_check(c) for _, c in failed))
             monologue.settle(ctx)
             return True
         for stage in policy.theme_focus_stages(c for _, c in failed):

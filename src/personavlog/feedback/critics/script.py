@@ -49,11 +49,24 @@ def story_relevance(theme: str, story: Story, score: float, round_: int = 0) -> 
 
 
 def monologue_relevance(theme: str, lines: list[MonologueLine], score: float, round_: int = 0) -> Critique:
+    """The whole monologue's relevance; it names the lines furthest from the theme, which a rollback rewrites
+    (aiming at the theme) while the others stay."""
     advice = (
         "The inner monologue does not sound like it is about '{theme}' (relevance {score:.2f}, needs "
         "{threshold:.2f}). In each line, think about what is seen, heard or felt in that moment of {theme}."
     )
-    return _relevance("monologue", theme, monologue_text(lines), score, MONOLOGUE_RELEVANCE, advice, round_)
+    critique = _relevance("monologue", theme, monologue_text(lines), score, MONOLOGUE_RELEVANCE, advice, round_)
+    return critique if critique.passed else critique.model_copy(update={"shots": _furthest_from(theme, lines)})
+
+
+def _furthest_from(theme: str, lines: list[MonologueLine]) -> list[int]:
+    """The lines less relevant to the theme on their own than a whole monologue must be, or else the least
+    relevant one."""
+    if not lines:
+        return []
+    scores = theme_relevance_many(theme, [line.text for line in lines])
+    below = [line.shot_id for line, score in zip(lines, scores, strict=True) if score < MONOLOGUE_RELEVANCE]
+    return below or [min(zip(scores, (line.shot_id for line in lines), strict=True))[1]]
 
 
 def monologue_text(lines: list[MonologueLine]) -> str:
