@@ -328,6 +328,7 @@ def main() -> None:
         "peak_rss_mib": round(peak_rss_mib, 1),
         "peak_rss_by_stage_mib": {label: round(mib, 1) for label, mib in memory.peak_mib.items()},
         "cores_busy_by_stage": memory.cores_busy(),
+        "wall_s_by_stage": {label: round(wall, 2) for label, wall in memory.wall_s.items()},
         "rerun_wall_s": round(cached, 2),
         "rerun_ratio": round(cached / first, 4),
         **redo,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,14 @@ from personavlog.agents import (
 from personavlog.agents import theme_focus as focus
 from personavlog.agents.base import ATTEMPTS, AgentTask, agent_seed, notes_for_shot, run_agent
 from personavlog.agents.hints import allowed_times, allowed_weather, implied_places
-from personavlog.agents.monologue import WORDS_PER_SECOND, parse_line, review_line, says_the_same, word_budget
+from personavlog.agents.monologue import (
+    GOOD_LINE,
+    WORDS_PER_SECOND,
+    parse_line,
+    review_line,
+    says_the_same,
+    word_budget,
+)
 from personavlog.agents.music import INSTRUMENTS, energy_curve
 from personavlog.agents.persona import describe_from_observations, parse_vision_answer
 from personavlog.agents.place_plan import plan_places
@@ -51,6 +59,7 @@ from personavlog.backends import create_llm
 from personavlog.config import LLMSettings
 from personavlog.errors import StageError
 from personavlog.llm import LLMResult, LLMUsage
+from personavlog.measure.relevance import theme_relevance, theme_relevance_many
 from personavlog.schema import (
     CameraMove,
     FaceBox,
@@ -229,11 +238,16 @@ def test_the_shots_follow_the_planned_places_through_a_walk(llm: Any, plan: Plan
 def test_a_theme_focused_rewrite_draws_more_candidates_and_weighs_theme_relevance(llm: Any, plan: Plan) -> None:
     log = AgentCallLog()
     story = write_story(llm, plan.request, plan.persona, [], log=log, theme_focus=True)
-    assert {c.candidate for c in log.calls if c.valid} == set(range(focus.FOCUS_CANDIDATES))
+    drawn = {c.candidate for c in log.calls if c.valid}
 
     def focused_score(candidate: Story) -> float:
         return score_story(candidate, THEME) + focus.relevance_bonus(THEME, story_text(candidate))
 
+    # Every candidate is drawn unless one clears the critic's bar with the margin to spare.
+    bar = focus.STORY_RELEVANCE + focus.FOCUS_MARGIN
+    assert drawn == set(range(focus.FOCUS_CANDIDATES)) or (
+        drawn == set(range(len(drawn))) and theme_relevance(THEME, story_text(story)) >= bar
+    ), (drawn, story)
     # The unfocused story is the focused rewrite's first candidate (same seed, same prompt): never a better pick.
     assert focused_score(story) >= focused_score(plan.story)
     # The story being replaced competes: one written as the theme itself stays, one off the theme does not.
@@ -254,12 +268,60 @@ def test_a_theme_focused_rewrite_draws_more_candidates_and_weighs_theme_relevanc
     )
     assert write_story(llm, plan.request, plan.persona, [], theme_focus=True, current=off_theme) == story
 
+
+def test_a_theme_focused_line_rewrite_stops_at_a_monologue_that_clears_the_critics_bar(llm: Any, plan: Plan) -> None:
     log = AgentCallLog()
     lines = write_monologue(llm, plan.request, plan.persona, plan.story, plan.storyboard, [], log=log, theme_focus=True)
     assert [line.shot_id for line in lines] == [shot.id for shot in plan.storyboard.shots]
+    texts = [line.text for line in lines]
+    bar = focus.MONOLOGUE_RELEVANCE + focus.FOCUS_MARGIN
     for salt in range(len(lines)):
         drawn = {c.candidate for c in log.calls if c.valid and c.salt == salt}
-        assert drawn == set(range(focus.FOCUS_CANDIDATES))
+        assert drawn == set(range(len(drawn))) and len(drawn) <= focus.FOCUS_CANDIDATES
+        if len(drawn) < focus.FOCUS_CANDIDATES:
+            # Only a line near the theme itself, with the monologue written so far past the bar, ends the draws.
+            so_far = " ".join(texts[: salt + 1])
+            assert min(theme_relevance_many(THEME, [so_far, texts[salt]])) >= bar, (salt, so_far)
+
+
+def test_a_served_models_focused_rewrite_stops_at_the_first_answer_near_the_theme(plan: Plan) -> None:
+    shots = plan.storyboard.shots
+    kept = [
+        "Rain taps on the café window while my coffee cools beside me.",
+        "The waiter sets down a croissant and the rain keeps falling on Paris.",
+        "I stay at my little table and watch the wet street shine.",
+    ]
+    current = [MonologueLine(shot_id=shot.id, text=text) for shot, text in zip(shots, kept, strict=True)]
+    sent_back = shots[1]
+    target, _, _ = word_budget(sent_back.duration_s)
+    near = "I watch the rain run down the window of my little Paris café while my cup of coffee cools slowly"
+    far = "I think about the quarterly numbers and the slides I still have to finish for the board meeting today"
+
+    def answer(words: str) -> Any:
+        line = " ".join(words.split()[:target]).rstrip(",") + "."
+        return chat_reply(json.dumps({f"shot_{sent_back.id}": {"moment": "", "line": line}}))
+
+    with scripted_server([answer(near), answer(far), answer(far)]) as server:
+        client = create_llm(LLMSettings(backend="openai", base_url=server.base_url))
+        (line,) = write_monologue(
+            client, plan.request, plan.persona, plan.story, plan.storyboard, [],
+            shot_ids=[sent_back.id], current=current, theme_focus=True,
+        )  # fmt: skip
+        asked = len(server.requests)
+    assert line.text.startswith("I watch the rain")
+    assert asked == 1, "an answer near the theme was drawn, yet the rewrite asked again"
+    whole = " ".join(line.text if c.shot_id == sent_back.id else c.text for c in current)
+    assert min(theme_relevance_many(THEME, [whole, line.text])) >= focus.MONOLOGUE_RELEVANCE + focus.FOCUS_MARGIN
+
+
+def test_a_focused_candidate_ends_the_draws_only_when_what_it_wrote_is_near_the_theme_too() -> None:
+    near = "Rain streams down the window of my little Paris café this afternoon."
+    far = "I open the slides and present the quarterly numbers to the board."
+    bar = focus.MONOLOGUE_RELEVANCE
+    assert focus.clears_the_bar(THEME, bar, near, near)
+    assert not focus.clears_the_bar(THEME, bar, f"{near} {near} {far}", far)  # carried by the others
+    assert not focus.clears_the_bar(THEME, bar, far)
+    assert focus.good_enough(GOOD_LINE, False) == GOOD_LINE and focus.good_enough(GOOD_LINE, True) == math.inf
 
 
 # ---- the validation-retry path --------------------------------------------------------------------------

@@ -97,6 +97,8 @@ class AgentTask(Generic[T]):
     """Quality objections to a valid document ("the story never mentions Tokyo"); they trigger a retry."""
     good_enough: float = math.inf
     """A candidate scoring this much ends the sampling early (the rest would only cost time)."""
+    enough: Callable[[T], bool] | None = None
+    """Another early end: the best candidate so far is one for which this holds (a theme-focused rewrite's)."""
     fallback: Callable[[], T] | None = None
     """A plainer document built from the plan without the model, used when every try fails (a vlog is then
     still made, and the call log says so); None: the stage fails with StageError."""
@@ -214,7 +216,7 @@ def run_agent(
             rank = (answer.objection is None, task.score(answer.document))
             if best is None or rank > best[0]:
                 best = (rank, answer.document)
-            if best[0][0] and best[0][1] >= task.good_enough:
+            if best[0][0] and (best[0][1] >= task.good_enough or (task.enough is not None and task.enough(best[1]))):
                 break
     if best is None:
         reason = f"no valid answer after {ATTEMPTS} tries: {errors[-1] if errors else 'none'}"

@@ -168,7 +168,8 @@ def write_monologue(
 
     With `shot_ids`, only those shots' lines are written (and returned); the `current` lines of the other shots
     are the context they follow and must not repeat. With `theme_focus` (a rollback for theme relevance) more
-    candidates are drawn, each scored also by the theme relevance of the whole monologue with it in place.
+    candidates are drawn, each scored also by the theme relevance of the whole monologue with it in place, until
+    one clears the critic's bar (`theme_focus.clears_the_bar`).
     """
     del persona  # the monologue is the narrator's voice; their look does not change what they think
     in_japanese = japanese.is_japanese(request.language)
@@ -219,6 +220,10 @@ def write_monologue(
             )
             return own + (focus.relevance_bonus(request.theme, _with_line(texts, index, text)) if theme_focus else 0.0)
 
+        def mended(text: str, texts: list[str] = texts, index: int = index) -> bool:
+            whole = _with_line(texts, index, text)
+            return focus.clears_the_bar(request.theme, focus.MONOLOGUE_RELEVANCE, whole, text)
+
         task = AgentTask(
             agent=AGENT,
             prompt=render(
@@ -238,6 +243,7 @@ def write_monologue(
             max_tokens=int(high * 1.5) + 40 if in_japanese else int(high * 2.2) + 20,
             temperature=0.7,
             good_enough=focus.good_enough(GOOD_LINE, theme_focus),
+            enough=mended if theme_focus else None,
         )
         draws = focus.candidate_count(candidates if in_japanese else candidates * LINE_DRAWS, theme_focus)
         text = run_agent(llm, task, seed=request.seed, candidates=draws, log=log, salt=index)
@@ -297,6 +303,13 @@ def _write_together(
         score_all=score_all,
     )
     task.good_enough = focus.good_enough(GOOD_LINE, theme_focus)
+    if theme_focus:
+
+        def mended(written: dict[int, str]) -> bool:
+            whole = " ".join(written.get(shot.id, kept.get(shot.id, "")) for shot in shots)
+            return focus.clears_the_bar(request.theme, focus.MONOLOGUE_RELEVANCE, whole, *written.values())
+
+        task.enough = mended
     del candidates  # one long answer (its review asks again once); a focused rewrite still draws several
     written = run_agent(llm, task, seed=request.seed, candidates=focus.candidate_count(1, theme_focus), log=log)
     return [MonologueLine(shot_id=shot.id, text=written[shot.id]) for shot in wanted]

@@ -162,8 +162,9 @@ def write_story(
 ) -> Story:
     """A story about `request.theme` in `request.style`, with the persona as its first-person narrator.
 
-    With `theme_focus` (a rollback for theme relevance) more candidates are drawn and chosen by relevance, and
-    the `current` story competes with them: a focused rewrite never returns a story further from the theme.
+    With `theme_focus` (a rollback for theme relevance) more candidates are drawn and chosen by relevance (until
+    one clears the critic's bar), and the `current` story competes with them: a focused rewrite never returns a
+    story further from the theme.
     """
     del persona  # the narrator is "I"; the persona's look matters to the visuals, not to the plot
     beats = beat_count(request.duration_s)
@@ -190,6 +191,9 @@ def write_story(
         fit = story_ja.score_story(story, request.theme) if in_japanese else score_story(story, request.theme)
         return fit + (focus.relevance_bonus(request.theme, story_text(story)) if theme_focus else 0.0)
 
+    def mended(story: Story) -> bool:
+        return focus.clears_the_bar(request.theme, focus.STORY_RELEVANCE, story_text(story))
+
     task = AgentTask(
         agent=AGENT,
         prompt=prompt,
@@ -202,6 +206,7 @@ def write_story(
         review=review,
         max_tokens=(90 + 70 * beats) if in_japanese else (60 + 50 * beats),
         good_enough=focus.good_enough(GOOD_STORY, theme_focus),
+        enough=mended if theme_focus else None,
         temperature=0.7,
     )
     count = focus.candidate_count(candidates, theme_focus)

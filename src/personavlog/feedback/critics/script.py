@@ -14,14 +14,11 @@ from personavlog.agents import fit, japanese
 from personavlog.agents.monologue import budget_unit, says_the_same, spoken_length, word_budget
 from personavlog.agents.story import story_text
 from personavlog.agents.text import missing_theme_words, parrots
+from personavlog.agents.theme_focus import MONOLOGUE_RELEVANCE, STORY_RELEVANCE
 from personavlog.measure.relevance import theme_relevance_many
 from personavlog.measure.speech import normalise_words
 from personavlog.schema import Critique, MonologueLine, Shot, Story, Storyboard
 
-STORY_RELEVANCE = 0.60
-MONOLOGUE_RELEVANCE = 0.40
-"""MiniLM cosine to the theme: unrelated text scores about 0.1; a story clearly about the theme 0.6-0.85, and a
-monologue of a few short lines that names what the theme is about 0.4-0.7."""
 _FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'll|i'd|me|my|mine|myself|we|us|our)\b", re.IGNORECASE)
 
 
