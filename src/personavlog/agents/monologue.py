@@ -282,13 +282,19 @@ def _write_together(
             return f"the line has {word_count(text)} words; it needs {low} to {high} words"
         return review_line(text, before, examples)
 
+    def whole(written: dict[int, str]) -> str:
+        """The monologue as it would read with these lines in place."""
+        return " ".join(written.get(shot.id, kept.get(shot.id, "")) for shot in shots)
+
     def score_all(written: dict[int, str]) -> float:
         own = sum(score_line(t, budgets[sid][0], request.theme, shown[sid]) for sid, t in written.items())
         own /= max(1, len(written))
         if theme_focus:
-            whole = " ".join(written.get(shot.id, kept.get(shot.id, "")) for shot in shots)
-            own += focus.relevance_bonus(request.theme, whole)
+            own += focus.relevance_bonus(request.theme, whole(written))
         return own
+
+    def mended(written: dict[int, str]) -> bool:
+        return focus.clears_the_bar(request.theme, focus.MONOLOGUE_RELEVANCE, whole(written), *written.values())
 
     task = monologue_chat.monologue_task(
         request,
@@ -303,13 +309,7 @@ def _write_together(
         score_all=score_all,
     )
     task.good_enough = focus.good_enough(GOOD_LINE, theme_focus)
-    if theme_focus:
-
-        def mended(written: dict[int, str]) -> bool:
-            whole = " ".join(written.get(shot.id, kept.get(shot.id, "")) for shot in shots)
-            return focus.clears_the_bar(request.theme, focus.MONOLOGUE_RELEVANCE, whole, *written.values())
-
-        task.enough = mended
+    task.enough = mended if theme_focus else None
     del candidates  # one long answer (its review asks again once); a focused rewrite still draws several
     written = run_agent(llm, task, seed=request.seed, candidates=focus.candidate_count(1, theme_focus), log=log)
     return [MonologueLine(shot_id=shot.id, text=written[shot.id]) for shot in wanted]
