@@ -269,7 +269,7 @@ def test_a_theme_focused_rewrite_draws_more_candidates_and_weighs_theme_relevanc
     assert write_story(llm, plan.request, plan.persona, [], theme_focus=True, current=off_theme) == story
 
 
-def test_a_theme_focused_line_rewrite_stops_at_a_monologue_that_clears_the_critics_bar(llm: Any, plan: Plan) -> None:
+def test_a_focused_line_rewrite_stops_early_only_at_a_line_that_clears_the_critics_bar(llm: Any, plan: Plan) -> None:
     log = AgentCallLog()
     lines = write_monologue(llm, plan.request, plan.persona, plan.story, plan.storyboard, [], log=log, theme_focus=True)
     assert [line.shot_id for line in lines] == [shot.id for shot in plan.storyboard.shots]
